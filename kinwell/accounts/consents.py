@@ -1,0 +1,48 @@
+"""The texts members agree to. A new wording gets a new version; the ledger
+records which version each decision was made against."""
+
+from dataclasses import dataclass
+
+from kinwell.accounts.models import ConsentRecord
+
+Purpose = ConsentRecord.Purpose
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    purpose: str
+    version: str
+    title: str
+    text: str
+
+
+CONSENT_TEXTS: dict[str, ConsentText] = {
+    Purpose.COMMUNITY_INSIGHTS: ConsentText(
+        Purpose.COMMUNITY_INSIGHTS,
+        "2026-11",
+        "Community insights",
+        "Count my symptom and treatment records in my communities' anonymous "
+        "summaries. Small numbers are never shown, and I can withdraw at any time.",
+    ),
+    Purpose.RESEARCH: ConsentText(
+        Purpose.RESEARCH,
+        "2026-11",
+        "Research datasets",
+        "Include my de-identified records in datasets that my community's "
+        "organisers approve for researchers. Every release is shown to me.",
+    ),
+    Purpose.PORTABILITY: ConsentText(
+        Purpose.PORTABILITY,
+        "2026-11",
+        "Take my posts along",
+        "When my community is exported or forked, my posts go with it under my "
+        "pseudonym. Without this, they are left out or shown as 'a former member'.",
+    ),
+    Purpose.EMAIL_DIGESTS: ConsentText(
+        Purpose.EMAIL_DIGESTS,
+        "2026-11",
+        "Email digests",
+        "Send me a daily email summarising what is new in the threads and "
+        "communities I watch. It never contains health details.",
+    ),
+}

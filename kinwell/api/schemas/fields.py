@@ -1,0 +1,55 @@
+"""Field types shared by the API schemas, derived from the models so the API
+and the database never disagree about lengths or choices."""
+
+from typing import Any
+
+from django.db import models
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import Field as PydanticField
+
+
+class InputSchema(BaseModel):
+    """A request body: a JSON object holding only known fields, strictly typed
+    (`0` is not `false`). ninja's own Schema reads attributes off anything, so
+    it would take `[]` for `{}`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# PostgreSQL cannot store NUL in text; refuse it at the door rather than 500.
+NO_NUL = r"^[^\x00]*$"
+
+
+def max_length(model: type[models.Model], field: str) -> int:
+    model_field = model._meta.get_field(field)
+    assert isinstance(model_field, models.Field)
+    assert model_field.max_length is not None, f"{model.__name__}.{field}: no limit"
+    return model_field.max_length
+
+
+def text(model: type[models.Model], field: str, *, min_length: int = 0) -> Any:
+    """A string no longer than `model.field` allows."""
+    return PydanticField(
+        min_length=min_length, max_length=max_length(model, field), pattern=NO_NUL
+    )
+
+
+def optional_text(model: type[models.Model], field: str) -> Any:
+    """For PATCH: absent or null leaves the value as it is."""
+    return PydanticField(None, max_length=max_length(model, field), pattern=NO_NUL)
+
+
+def one_of(choices: type[models.TextChoices]) -> AfterValidator:
+    values = list(choices.values)
+
+    def check(value: str) -> str:
+        if value not in values:
+            raise ValueError(f"Choose one of: {', '.join(values)}.")
+        return value
+
+    return AfterValidator(check)
+
+
+def enum_schema(choices: type[models.TextChoices]) -> WithJsonSchema:
+    # Inline, not a named $ref: several models have a `Status` or `Scope`.
+    return WithJsonSchema({"type": "string", "enum": list(choices.values)})

@@ -1,0 +1,37 @@
+"""The API at /api/v1: one router per app, the one error shape, and who may
+call (a browser session with CSRF, or a personal access token)."""
+
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI
+from ninja.operation import Operation
+
+from kinwell.api import errors
+from kinwell.api.auth import SessionAuth, TokenAuth
+from kinwell.api.routers.accounts import router as accounts_router
+
+
+class KinwellAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = errors.json_not_allowed(pattern.callback)
+        return patterns, app_name, namespace
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        return str(operation.view_func.__name__)
+
+
+api = KinwellAPI(
+    title="Kinwell API",
+    version="1",
+    urls_namespace="api",
+    # The docs page would load Swagger UI from a CDN; the site loads nothing
+    # from third parties. The schema is at /api/v1/openapi.json.
+    docs_url=None,
+    # Token first: a request that presents a token is judged by it alone.
+    auth=[TokenAuth(), SessionAuth()],
+)
+errors.install(api)
+api.add_router("/", accounts_router)

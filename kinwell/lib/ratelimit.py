@@ -1,0 +1,29 @@
+"""Fixed-window rate limits on writes, kept in the cache (Redis at scale).
+
+Limits expire on their own: nobody is ever locked out for good."""
+
+import time
+
+from django.core.cache import cache
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("Too many requests")
+        self.retry_after = retry_after
+
+
+def check(action: str, key: str | int, *, limit: int, period: int) -> None:
+    """Counts one hit of `action` by `key`; raises RateLimited past `limit`
+    hits within the current `period` seconds."""
+    window = int(time.time() // period)
+    cache_key = f"ratelimit:{action}:{key}:{window}"
+    cache.add(cache_key, 0, timeout=period + 1)
+    try:
+        hits = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=period + 1)
+        hits = 1
+    if hits > limit:
+        retry_after = period - int(time.time()) % period
+        raise RateLimited(retry_after)

@@ -1,0 +1,325 @@
+"""Every page a person can reach has no serious or critical axe-core finding,
+checked in Chromium under the real Content-Security-Policy.
+
+To add a page: add a `Visit` to PAGES, with the person who sees it and its
+path (a function of the `Setting` when it needs an id)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from playwright.sync_api import BrowserContext, Page, Response
+
+from kinwell.accounts import services
+from kinwell.accounts.models import (
+    ApiToken,
+    ConsentRecord,
+    Credential,
+    Delegation,
+    Persona,
+    User,
+)
+from tests import factories
+from tests.browser.axe import assert_accessible, serious_violations
+from tests.browser.conftest import LogIn, LogInByCookie, reauthenticate
+from tests.test_access_matrix import passkey_for
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Setting:
+    """The people and things the pages show: a member with a carer, a consent,
+    a token and a pending credential; a verified clinician; an unverified
+    sign-up; people with two-factor authentication and their secrets."""
+
+    member: User
+    carer: User
+    secured: User  # a member with TOTP, recovery codes and a passkey
+    secured_secret: str
+    verifier: User
+    verifier_secret: str
+    administrator: User
+    administrator_secret: str
+    credential: Credential
+    anonymous_persona: Persona
+    member_persona: Persona
+    unverified_email: EmailAddress
+
+
+@pytest.fixture
+def setting(member: User, carer: User, clinician: User) -> Setting:
+    services.record_consent(
+        member, user=member, purpose=ConsentRecord.Purpose.RESEARCH, given=True
+    )
+    services.create_api_token(
+        member, name="Symptom diary app", scope=ApiToken.Scope.READ
+    )
+    credential = services.submit_credential(
+        member,
+        profession=Credential.Profession.PHARMACIST,
+        registration_body="General Pharmaceutical Council",
+        registration_number="GPC123456",
+    )
+    secured = factories.make_user("Sol Secured")
+    secured_secret = factories.give_totp(secured)
+    RecoveryCodes.activate(secured)
+    passkey_for(secured, "Phone")
+    verifier = factories.make_user("Val Verifier", is_verifier=True)
+    administrator = factories.make_user("Ari Admin", is_staff=True, is_superuser=True)
+    newcomer = services.create_account(
+        "newcomer@example.org", factories.PASSWORD, verified=False
+    )
+    return Setting(
+        member=member,
+        carer=carer,
+        secured=secured,
+        secured_secret=secured_secret,
+        verifier=verifier,
+        verifier_secret=factories.give_totp(verifier),
+        administrator=administrator,
+        administrator_secret=factories.give_totp(administrator),
+        credential=credential,
+        anonymous_persona=Persona.objects.get(
+            user=clinician, kind=Persona.Kind.ANONYMOUS_PROFESSIONAL
+        ),
+        member_persona=Persona.objects.get(user=member, kind=Persona.Kind.PERSONAL),
+        unverified_email=EmailAddress.objects.get(user=newcomer),
+    )
+
+
+def password_reset_path(s: Setting) -> str:
+    key = default_token_generator.make_token(s.member)
+    return f"/accounts/password/reset/key/{user_pk_to_url_str(s.member)}-{key}/"
+
+
+def confirm_email_path(s: Setting) -> str:
+    return f"/accounts/confirm-email/{EmailConfirmationHMAC(s.unverified_email).key}/"
+
+
+Prepare = Callable[[Page, Setting], Response | None]
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page, seen by `who` (anonymous, or a person in the Setting, who logs
+    in through the form and reauthenticates first). `prepare` brings the page
+    about when a plain visit cannot; with `path=None` its last response is
+    the page checked."""
+
+    who: str
+    path: str | Callable[[Setting], str] | None
+    name: str = ""
+    status: int = 200
+    prepare: Prepare | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.who}:{self.name or self.path}"
+
+    def url(self, s: Setting) -> str | None:
+        return self.path(s) if callable(self.path) else self.path
+
+
+def reach_two_factor_step(page: Page, s: Setting) -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(s.secured.email)
+    page.locator("input[name=password]").fill(factories.PASSWORD)
+    with page.expect_navigation():
+        page.locator("input[name=password]").press("Enter")
+
+
+def fail_to_log_in_too_often(page: Page, s: Setting) -> Response | None:
+    response = None
+    for _ in range(6):  # allauth allows 5 failures per account in 5 minutes
+        page.goto("/accounts/login/")
+        page.locator("input[name=login]").fill(s.member.email)
+        page.locator("input[name=password]").fill("not the password at all")
+        with page.expect_navigation() as navigation:
+            page.locator("input[name=password]").press("Enter")
+        response = navigation.value
+    return response
+
+
+def start_acting_for_member(page: Page, s: Setting) -> None:
+    delegation = Delegation.objects.get(member=s.member, carer=s.carer)
+    page.goto("/me/carers/")
+    with page.expect_navigation():
+        page.locator(f"form[action='/me/carers/{delegation.pk}/act'] button").click()
+
+
+def passkey_path(action: str) -> Callable[[Setting], str]:
+    def path(s: Setting) -> str:
+        key = Authenticator.objects.get(
+            user=s.secured, type=Authenticator.Type.WEBAUTHN
+        )
+        return f"/accounts/2fa/webauthn/keys/{key.pk}/{action}/"
+
+    return path
+
+
+PAGES = [
+    # Anyone
+    Visit("anonymous", "/"),
+    Visit("anonymous", "/accounts/login/"),
+    Visit("anonymous", "/accounts/signup/"),
+    Visit("anonymous", "/accounts/confirm-email/"),
+    Visit("anonymous", confirm_email_path, "confirm-email/<key>"),
+    Visit("anonymous", "/accounts/inactive/"),
+    Visit("anonymous", "/accounts/password/reset/"),
+    Visit("anonymous", "/accounts/password/reset/done/"),
+    Visit("anonymous", password_reset_path, "password/reset/key/<key>"),
+    Visit("anonymous", "/accounts/password/reset/key/done/"),
+    Visit(
+        "anonymous",
+        "/accounts/2fa/authenticate/",
+        "two-factor step of logging in",
+        prepare=reach_two_factor_step,
+    ),
+    Visit(
+        "anonymous",
+        None,
+        "429 after too many failed logins",
+        status=429,
+        prepare=fail_to_log_in_too_often,
+    ),
+    Visit("anonymous", lambda s: s.anonymous_persona.get_absolute_url(), "persona"),
+    Visit("anonymous", "/no-such-page/", "404", status=404),
+    Visit("anonymous", "/admin/login/"),
+    # A member
+    Visit("member", "/"),
+    Visit("member", "/me/"),
+    Visit("member", "/me/accessibility/"),
+    Visit("member", "/me/personas/"),
+    Visit("member", "/me/credentials/"),
+    Visit("member", "/me/carers/"),
+    Visit("member", "/me/consents/"),
+    Visit("member", "/me/data-access/"),
+    Visit("member", "/me/tokens/"),
+    Visit("member", lambda s: s.member_persona.get_absolute_url(), "own persona"),
+    Visit("member", "/accounts/email/"),
+    Visit("member", "/accounts/password/change/"),
+    Visit("member", "/accounts/reauthenticate/"),
+    Visit("member", "/accounts/2fa/"),
+    Visit("member", "/accounts/2fa/totp/activate/"),
+    Visit("member", "/accounts/2fa/webauthn/"),
+    Visit("member", "/accounts/2fa/webauthn/add/"),
+    Visit("member", "/accounts/sessions/"),
+    Visit("member", "/accounts/logout/"),
+    Visit("member", "/admin/login/", "403", status=403),
+    Visit("member", "/no-such-page/", "404", status=404),
+    # A carer, and the banner shown while acting for someone
+    Visit("carer", "/me/carers/"),
+    Visit("carer", "/", "acting for a member", prepare=start_acting_for_member),
+    # A member with two-factor authentication, recovery codes and a passkey
+    Visit("secured", "/accounts/2fa/"),
+    Visit("secured", "/accounts/2fa/reauthenticate/"),
+    Visit("secured", "/accounts/2fa/recovery-codes/"),
+    Visit("secured", "/accounts/2fa/recovery-codes/generate/"),
+    Visit("secured", "/accounts/2fa/totp/deactivate/"),
+    Visit("secured", "/accounts/2fa/webauthn/"),
+    Visit("secured", "/accounts/2fa/webauthn/reauthenticate/"),
+    Visit("secured", passkey_path("edit"), "passkey edit"),
+    Visit("secured", passkey_path("remove"), "passkey remove"),
+    # Powers
+    Visit("verifier", "/verify/"),
+    Visit("verifier", lambda s: f"/verify/{s.credential.pk}/", "verify/<id>"),
+    Visit("administrator", "/admin/"),
+    Visit("administrator", "/admin/accounts/user/"),
+    Visit(
+        "administrator",
+        lambda s: f"/admin/accounts/user/{s.member.pk}/change/",
+        "admin user change",
+    ),
+]
+
+
+def sign_in(who: str, s: Setting, page: Page, log_in: LogIn) -> None:
+    if who == "anonymous":
+        return
+    user: User = getattr(s, who)
+    secret: str = getattr(s, f"{who}_secret", "")
+    log_in(page, user.email, totp_secret=secret)
+    reauthenticate(page)  # else allauth's security pages show its password form
+
+
+@pytest.mark.parametrize("visit", PAGES, ids=[visit.id for visit in PAGES])
+def test_page_has_no_serious_accessibility_violations(
+    visit: Visit, setting: Setting, page: Page, log_in: LogIn
+) -> None:
+    sign_in(visit.who, setting, page, log_in)
+    response = visit.prepare(page, setting) if visit.prepare else None
+
+    url = visit.url(setting)
+    if url is not None:
+        response = page.goto(url)
+
+    assert response is not None
+    assert response.status == visit.status, (
+        f"{visit.id} answered {response.status}, landed on {page.url}"
+    )
+    assert_accessible(page)
+
+
+def font_size(page: Page) -> float:
+    size: str = page.evaluate("getComputedStyle(document.documentElement).fontSize")
+    return float(size.removesuffix("px"))
+
+
+def choose_text_size(page: Page, size: str) -> None:
+    field = page.locator("[name=text_size]")
+    if field.first.evaluate("element => element.tagName") == "SELECT":
+        field.select_option(size)
+    else:
+        page.check(f"input[name=text_size][value={size}]")
+
+
+def test_accessibility_preferences_change_the_page(
+    member: User, context: BrowserContext, page: Page, log_in_by_cookie: LogInByCookie
+) -> None:
+    log_in_by_cookie(context, member)
+    page.goto("/me/accessibility/")
+    normal_size = font_size(page)
+
+    choose_text_size(page, User.TextSize.LARGE)
+    page.check("input[name=high_contrast]")
+    page.check("input[name=reduced_motion]")
+    form = page.locator("form", has=page.locator("[name=text_size]"))
+    with page.expect_navigation():
+        form.locator("button[type=submit], input[type=submit]").first.click()
+    page.goto("/me/")
+
+    classes = page.evaluate("[...document.documentElement.classList]")
+    assert {"text-large", "high-contrast", "reduced-motion"} <= set(classes)
+    assert font_size(page) > normal_size
+    assert_accessible(page)  # the high-contrast colours keep their contrast
+    member.refresh_from_db()
+    assert member.text_size == User.TextSize.LARGE
+    assert member.high_contrast
+    assert member.reduced_motion
+
+
+def test_the_accessibility_check_finds_violations(page: Page) -> None:
+    # Guards against a check that silently passes (axe not loaded, wrong filter).
+    page.goto("/no-such-page/")
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        ' \'<img src="/static/favicon.svg"><input type="text">\')'
+    )
+
+    found: list[dict[str, Any]] = serious_violations(page)
+
+    assert {"image-alt", "label"} <= {violation["id"] for violation in found}
+
+
+def test_pages_are_checked_under_the_real_content_security_policy(page: Page) -> None:
+    response = page.goto("/")
+    assert response is not None
+    assert "script-src" in (response.header_value("content-security-policy") or "")
+    assert_accessible(page)

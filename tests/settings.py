@@ -1,0 +1,20 @@
+"""Test settings: Kinwell's settings, with the environment a test run needs."""
+
+import os
+import tempfile
+
+os.environ.setdefault("KINWELL_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("KINWELL_DATA_DIR", tempfile.mkdtemp(prefix="kinwell-test-"))
+os.environ.setdefault("KINWELL_EMAIL_BACKEND", "locmem")
+
+from kinwell.settings import *  # noqa: F403
+
+# Argon2 is deliberately slow; tests hash thousands of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+WHITENOISE_USE_FINDERS = True
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Whitenoise looks for the collected files at start-up; tests use the finders.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
