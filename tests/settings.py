@@ -18,3 +18,6 @@ WHITENOISE_USE_FINDERS = True
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Whitenoise looks for the collected files at start-up; tests use the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# Threads of the live server close their connections after each request, so the
+# PostgreSQL test database can be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
