@@ -662,6 +662,16 @@ def test_data_access_lists_verifier_decision_not_own_actions(
     assert "Submitted a professional credential" not in content
 
 
+def test_a_verifier_opening_my_credential_is_shown_to_me(
+    client_for: ClientFor, verifier: User, member: User
+):
+    credential = make_pending_credential(member)
+    page = client_for(verifier).get(url("review_credential", credential.pk))
+    assert page.status_code == 200
+    content = client_for(member).get(url("data_access")).content.decode()
+    assert "Opened your professional credential to review it" in content
+
+
 def test_data_access_shows_administrators_as_a_role(
     client_for: ClientFor, administrator: User, member: User
 ):

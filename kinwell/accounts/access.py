@@ -17,6 +17,7 @@ from kinwell.accounts.models import (
     Persona,
     User,
 )
+from kinwell.lib import audit
 
 
 class MfaRequired(PermissionDenied):
@@ -95,12 +96,15 @@ def credentials_for_review(user: User) -> QuerySet[Credential]:
 
 
 def get_credential_for_verifier(user: User, credential_id: int) -> Credential:
+    """A credential for a verifier to review. Opening it is a sensitive read of
+    another person's data, so it is recorded for their "Access to my data"."""
     _require_verifier(user)
     credential = (
         Credential.objects.select_related("user").filter(pk=credential_id).first()
     )
     if credential is None:
         raise Http404("No such credential")
+    audit.record(user, "credential.view", credential, subject=credential.user)
     return credential
 
 

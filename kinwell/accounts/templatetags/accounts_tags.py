@@ -12,6 +12,7 @@ ADMINISTRATOR = "An administrator"
 ACTION_LABELS = {
     "admin.view": "Looked at your account in the administration pages",
     "credential.submit": "Submitted a professional credential",
+    "credential.view": "Opened your professional credential to review it",
     "credential.approved": "Approved your professional credential",
     "credential.rejected": "Did not approve your professional credential",
     "delegation.invite": "Invited a carer",
