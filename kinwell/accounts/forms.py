@@ -86,7 +86,10 @@ class CredentialForm(KinwellForm):
 class InviteCarerForm(KinwellForm):
     carer_email = forms.EmailField(
         label="Your carer's email address",
-        help_text="They need a Kinwell account with this address.",
+        help_text=(
+            "If they have no account yet, the invitation waits for them "
+            "to sign up with this address."
+        ),
         error_messages={"required": "Enter your carer's email address."},
     )
     scopes = forms.MultipleChoiceField(
