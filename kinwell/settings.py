@@ -288,4 +288,6 @@ LOGGING = {
 # Kinwell's own settings.
 KINWELL_SERVER_WORKERS = int(os.environ.get("KINWELL_SERVER_WORKERS", "2"))
 KINWELL_SERVER_THREADS = int(os.environ.get("KINWELL_SERVER_THREADS", "4"))
+# Changes (POST, PATCH, DELETE…) one account may make per minute, web and API together.
+KINWELL_WRITES_PER_MINUTE = int(os.environ.get("KINWELL_WRITES_PER_MINUTE", "30"))
 KINWELL_API_TOKEN_PREFIX = "kw_"  # noqa: S105 - a prefix, not a secret

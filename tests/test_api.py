@@ -714,7 +714,7 @@ def test_mfa_required_has_its_own_code(
 def test_writes_are_rate_limited(
     member: User, client_for: ClientFor, settings: Any
 ) -> None:
-    settings.KINWELL_API_WRITES_PER_MINUTE = 2
+    settings.KINWELL_WRITES_PER_MINUTE = 2
     client = client_for(member)
     body = {"purpose": "research", "given": True}
 

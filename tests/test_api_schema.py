@@ -53,7 +53,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONF
 
 @pytest.fixture
 def token_headers(db: None, settings: Any) -> Iterator[dict[str, str]]:
-    settings.KINWELL_API_WRITES_PER_MINUTE = 100_000
+    settings.KINWELL_WRITES_PER_MINUTE = 100_000
     cache.clear()
     member = factories.make_user("Schema Member")
     _make_something_to_find(member)

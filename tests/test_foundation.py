@@ -7,6 +7,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
+from kinwell.accounts import services
 from kinwell.lib.markdown import render_markdown
 from kinwell.lib.ratelimit import RateLimited, check
 
@@ -130,3 +131,24 @@ def test_failed_logins_from_one_address_are_limited_across_accounts(db):
         for n in range(11)
     ]
     assert statuses == [200] * 10 + [429]
+
+
+def test_changes_through_the_website_are_rate_limited_per_account(
+    member, client_for, settings
+):
+    settings.KINWELL_WRITES_PER_MINUTE = 3
+    client = client_for(member)
+    form = {"display_name": "Mo", "pronouns": "", "bio": ""}
+    statuses = [client.post("/me/", form).status_code for _ in range(4)]
+    assert statuses == [302, 302, 302, 429]
+    assert client.get("/me/").status_code == 200  # reading is never limited
+    # Web and API share one budget: the API is no way around the limit.
+    _, raw = services.create_api_token(member, name="app", scope="write")
+    api = Client().patch(
+        "/api/v1/me/profile",
+        {"bio": "x"},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {raw}"},
+    )
+    assert api.status_code == 429
+    assert api.json()["error"]["code"] == "rate_limited"

@@ -24,9 +24,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 def limit_writes(request: HttpRequest, user: User) -> User:
     """Counts unsafe requests per account; raises RateLimited past the limit."""
-    if request.method not in SAFE_METHODS:
-        per_minute = getattr(settings, "KINWELL_API_WRITES_PER_MINUTE", 30)
-        ratelimit.check("api-write", user.pk, limit=per_minute, period=60)
+    ratelimit.limit_writes(request.method or "GET", user.pk)
     return user
 
 

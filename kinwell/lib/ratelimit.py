@@ -4,7 +4,10 @@ Limits expire on their own: nobody is ever locked out for good."""
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RateLimited(Exception):
@@ -27,3 +30,10 @@ def check(action: str, key: str | int, *, limit: int, period: int) -> None:
     if hits > limit:
         retry_after = period - int(time.time()) % period
         raise RateLimited(retry_after)
+
+
+def limit_writes(method: str, user_id: int) -> None:
+    """One budget of changes per account per minute, shared by the website and
+    the API, so neither is a way around the other."""
+    if method not in SAFE_METHODS:
+        check("write", user_id, limit=settings.KINWELL_WRITES_PER_MINUTE, period=60)
