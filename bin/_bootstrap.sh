@@ -3,7 +3,7 @@
 set -euo pipefail
 
 KINWELL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$KINWELL_ROOT/.venv"
+VENV="${KINWELL_VENV:-$KINWELL_ROOT/.venv}"
 
 python_is_recent() {
     "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
