@@ -41,6 +41,7 @@ SITE_NAME = os.environ.get("KINWELL_SITE_NAME", "Kinwell")
 
 INSTALLED_APPS = [
     "kinwell.accounts",
+    "kinwell.communities",
     "kinwell.api",
     "kinwell.web",
     "kinwell.accounts.admin_site.KinwellAdminConfig",

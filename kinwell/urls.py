@@ -6,6 +6,7 @@ from kinwell.api.urls import api
 urlpatterns = [
     path("", include("kinwell.web.urls")),
     path("", include("kinwell.accounts.urls")),
+    path("", include("kinwell.communities.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -48,7 +48,14 @@ ROLES = (
     "service_staff",
 )
 # The roles whose fixtures have set up an authenticator app (TOTP).
-WITH_TOTP = ("verifier", "administrator", "clinician", "moderator", "service_staff")
+WITH_TOTP = (
+    "verifier",
+    "administrator",
+    "clinician",
+    "organiser",
+    "moderator",
+    "service_staff",
+)
 LOGIN_PATH = "/accounts/login/"
 ADMIN_LOGIN_PATH = "/admin/login/"
 

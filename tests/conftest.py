@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from kinwell.accounts.models import Delegation, User
+from kinwell.communities.models import Community
 from tests import factories
 
 
@@ -38,7 +39,9 @@ def carer(db: None, member: User) -> User:
 
 @pytest.fixture
 def organiser(db: None) -> User:
-    return factories.make_user("Olu Organiser")
+    user = factories.make_user("Olu Organiser")
+    factories.give_totp(user)
+    return user
 
 
 @pytest.fixture
@@ -98,3 +101,29 @@ def client_for() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def community(
+    db: None, organiser: User, moderator: User, member: User, carer: User
+) -> Community:
+    """A public, open community: organiser, moderator, member and carer belong;
+    outsider and the others do not."""
+    return factories.make_community(
+        organiser,
+        name="Long COVID Peer Support",
+        moderators=(moderator,),
+        members=(member, carer),
+    )
+
+
+@pytest.fixture
+def hidden_community(db: None, organiser: User, member: User) -> Community:
+    """A hidden, invite-only community of the organiser and the member."""
+    return factories.make_community(
+        organiser,
+        name="Hidden Canary Circle",
+        visibility="hidden",
+        join_policy="invite",
+        members=(member,),
+    )

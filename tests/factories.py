@@ -1,11 +1,15 @@
 """Small helpers that make test data through the real services."""
 
 import itertools
+from typing import TYPE_CHECKING
 
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from kinwell.accounts import services
 from kinwell.accounts.models import Credential, Delegation, User
+
+if TYPE_CHECKING:
+    from kinwell.communities.models import Community
 
 PASSWORD = "a calm and long test passphrase"
 _numbers = itertools.count(1)
@@ -52,3 +56,32 @@ def make_verified_clinician(
 def make_delegation(member: User, carer: User, scopes: list[str]) -> Delegation:
     delegation = services.invite_carer(member, carer_email=carer.email, scopes=scopes)
     return services.accept_delegation(carer, delegation=delegation)
+
+
+def make_community(
+    organiser: User,
+    *,
+    name: str = "",
+    visibility: str = "public",
+    join_policy: str = "open",
+    moderators: tuple[User, ...] = (),
+    members: tuple[User, ...] = (),
+) -> "Community":
+    """A community with its people in their roles."""
+    from kinwell.communities.models import Community, Membership
+
+    number = next(_numbers)
+    community = Community.objects.create(
+        name=name or f"Community {number}",
+        slug=f"community-{number}",
+        topic="Long COVID",
+        charter="## Purpose\n\nSupport each other.",
+        visibility=visibility,
+        join_policy=join_policy,
+    )
+    roles = [(organiser, Membership.Role.ORGANISER)]
+    roles += [(user, Membership.Role.MODERATOR) for user in moderators]
+    roles += [(user, Membership.Role.MEMBER) for user in members]
+    for user, role in roles:
+        Membership.objects.create(community=community, user=user, role=role)
+    return community

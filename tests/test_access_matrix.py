@@ -53,13 +53,16 @@ from tests.access_matrix import (
     NOT_ALLOWED,
     OK,
     ROLES,
-    RULES,
     Pattern,
     Rule,
     project_patterns,
     rules_for,
     signed_in,
 )
+from tests.access_matrix import (
+    RULES as CORE_RULES,
+)
+from tests.access_rules import FEATURES
 
 
 def test_every_url_pattern_has_exactly_one_rule() -> None:
@@ -168,6 +171,9 @@ def passkey_for(user: User, name: str) -> Authenticator:
     return WebAuthn.add(user, name, json.loads(json.dumps(dict(response)))).instance
 
 
+RULES = CORE_RULES + [rule for feature in FEATURES for rule in feature.RULES]
+
+
 @pytest.fixture
 def world(request: pytest.FixtureRequest, db: None) -> World:
     users = {
@@ -211,6 +217,8 @@ def world(request: pytest.FixtureRequest, db: None) -> World:
         ),
         "admin_objects": admin_objects(),
     }
+    for feature in FEATURES:
+        values.update(feature.world_values(users))
     return World(users=users, values=values)
 
 
