@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         "demo": _demo,
         "check": _check,
         "manage": _manage,
+        "export": _export,
+        "import": _import,
     }[args.command]
     return handler(args, rest)
 
@@ -46,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=help_text)
         command.add_argument("--host", default="127.0.0.1")
         command.add_argument("--port", type=int, default=8000)
+    export = commands.add_parser("export", help="export a community as an archive")
+    export.add_argument("slug")
+    export.add_argument("-o", "--output", required=True, help="the archive to write")
+    import_ = commands.add_parser("import", help="import a community archive")
+    import_.add_argument("archive")
+    import_.add_argument("--slug", help="a new slug, if the archive's is taken")
     commands.add_parser("worker", help="run the background task worker")
     commands.add_parser("check", help="Django's deployment checks plus Kinwell's own")
     commands.add_parser(
@@ -100,6 +108,28 @@ def _check(args: argparse.Namespace, rest: list[str]) -> int:
         call_command("check", deploy=True, fail_level="ERROR")
     except SystemCheckError as error:
         print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(args: argparse.Namespace, rest: list[str]) -> int:
+    return _run_command("export_community", args.slug, "-o", args.output)
+
+
+def _import(args: argparse.Namespace, rest: list[str]) -> int:
+    extra = ["--slug", args.slug] if args.slug else []
+    return _run_command("import_community", args.archive, *extra)
+
+
+def _run_command(name: str, *arguments: str) -> int:
+    """A management command whose CommandError becomes a clear message and exit 1."""
+    _setup_django()
+    from django.core.management.base import CommandError
+
+    try:
+        _call(name, *arguments)
+    except CommandError as error:
+        print(f"kinwell: {error}", file=sys.stderr)
         return 1
     return 0
 
