@@ -54,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     import_ = commands.add_parser("import", help="import a community archive")
     import_.add_argument("archive")
     import_.add_argument("--slug", help="a new slug, if the archive's is taken")
+    import_.add_argument(
+        "--organiser",
+        required=True,
+        metavar="EMAIL",
+        help="the account that becomes the community's first organiser",
+    )
     commands.add_parser("worker", help="run the background task worker")
     commands.add_parser("check", help="Django's deployment checks plus Kinwell's own")
     commands.add_parser(
@@ -118,7 +124,9 @@ def _export(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _import(args: argparse.Namespace, rest: list[str]) -> int:
     extra = ["--slug", args.slug] if args.slug else []
-    return _run_command("import_community", args.archive, *extra)
+    return _run_command(
+        "import_community", args.archive, "--organiser", args.organiser, *extra
+    )
 
 
 def _run_command(name: str, *arguments: str) -> int:

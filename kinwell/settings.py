@@ -291,4 +291,18 @@ KINWELL_SERVER_WORKERS = int(os.environ.get("KINWELL_SERVER_WORKERS", "2"))
 KINWELL_SERVER_THREADS = int(os.environ.get("KINWELL_SERVER_THREADS", "4"))
 # Changes (POST, PATCH, DELETE…) one account may make per minute, web and API together.
 KINWELL_WRITES_PER_MINUTE = int(os.environ.get("KINWELL_WRITES_PER_MINUTE", "30"))
+# The largest size cap an organiser may set for a community (default cap: 150).
+KINWELL_MAX_COMMUNITY_SIZE = int(os.environ.get("KINWELL_MAX_COMMUNITY_SIZE", "150"))
+# Community archives: what an import accepts (docs/archive-format.md).
+KINWELL_ARCHIVE_MAX_BYTES = int(
+    os.environ.get("KINWELL_ARCHIVE_MAX_BYTES", str(1024 * 2**20))
+)
+KINWELL_ARCHIVE_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("KINWELL_ARCHIVE_MAX_UNCOMPRESSED_BYTES", str(8 * 2**30))
+)
+KINWELL_ARCHIVE_MAX_RATIO = int(os.environ.get("KINWELL_ARCHIVE_MAX_RATIO", "100"))
+KINWELL_ARCHIVE_MAX_ENTRIES = int(os.environ.get("KINWELL_ARCHIVE_MAX_ENTRIES", "1000"))
+KINWELL_ARCHIVE_MAX_MEDIA_BYTES = int(
+    os.environ.get("KINWELL_ARCHIVE_MAX_MEDIA_BYTES", str(10 * 2**20))
+)
 KINWELL_API_TOKEN_PREFIX = "kw_"  # noqa: S105 - a prefix, not a secret

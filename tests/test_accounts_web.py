@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from kinwell.accounts import services
+from kinwell.accounts.consents import CONSENT_TEXTS, DECISION_TEXTS
 from kinwell.accounts.middleware import ACTING_FOR_SESSION_KEY
 from kinwell.accounts.models import (
     ApiToken,
@@ -604,10 +605,13 @@ def test_revoking_ends_acting_on_the_next_request(
 # Consents -----------------------------------------------------------------------------
 
 
-def test_consents_page_shows_each_purpose(client_for: ClientFor, member: User):
+def test_consents_page_shows_each_standing_purpose(client_for: ClientFor, member: User):
     content = client_for(member).get(url("consents")).content.decode()
-    for purpose in ConsentRecord.Purpose.values:
+    for purpose in CONSENT_TEXTS:
         assert url("set_consent", purpose) in content
+    # One-off decisions are made where they arise (a fork), not switched here.
+    for purpose in DECISION_TEXTS:
+        assert url("set_consent", purpose) not in content
     assert "Count my symptom and treatment records" in content
     assert "You have not decided yet." in content
 
@@ -843,3 +847,20 @@ def test_a_waiting_invitation_is_claimed_when_that_address_is_verified(member: U
     assert delegation.invited_email == ""
     services.accept_delegation(newcomer, delegation=delegation)
     assert Delegation.objects.get(member=member).allows("track")
+
+
+def test_consents_page_lists_one_off_decisions_only_in_the_record(
+    client_for: ClientFor, member: User
+):
+    services.record_consent(
+        member,
+        user=member,
+        purpose=ConsentRecord.Purpose.FORK_POSTS,
+        given=True,
+        reference="fork_proposal:7",
+    )
+    response = client_for(member).get(url("consents"))
+    assert response.status_code == 200
+    assert (
+        "Bring my past posts into a fork (Fork proposal 7)" in response.content.decode()
+    )

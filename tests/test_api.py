@@ -740,3 +740,15 @@ def test_audit_events_of_my_own_are_not_listed(
 
     assert body["count"] == 0
     assert AuditEvent.objects.filter(subject=member).exists()
+
+
+def test_a_one_off_decision_cannot_be_switched_through_the_consents_endpoint(
+    member: User, client_for: ClientFor
+) -> None:
+    body = {"purpose": "fork_posts", "given": True}
+
+    response = send(client_for(member), "post", "/me/consents", body)
+
+    error = assert_error(response, 400, "invalid")
+    assert "purpose" in error["fields"]
+    assert not ConsentRecord.objects.filter(user=member).exists()

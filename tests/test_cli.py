@@ -133,3 +133,26 @@ def test_demo_command_serves_the_home_page_with_a_worker(tmp_path):
     assert f"Kinwell is starting at http://127.0.0.1:{port}" in output
     assert "alex@demo.kinwell.test" in output
     assert "db_worker" in output or "Starting worker" in output or "worker" in output
+
+
+def test_kinwell_export_then_import_round_trips_a_community(
+    community, administrator, tmp_path, capsys
+):
+    from kinwell.communities.models import Community
+
+    archive = tmp_path / "community.zip"
+    assert main(["export", community.slug, "-o", str(archive)]) == 0
+    assert archive.stat().st_size > 0
+    code = main(
+        ["import", str(archive), "--slug", "copy", "--organiser", administrator.email]
+    )
+    assert code == 0
+    copy = Community.objects.get(slug="copy")
+    assert copy.imported_from
+    assert copy.charter == community.charter
+
+
+def test_kinwell_export_of_an_unknown_community_is_a_clear_error(db, tmp_path, capsys):
+    assert main(["export", "nowhere", "-o", str(tmp_path / "x.zip")]) == 1
+    assert "no community with the slug" in capsys.readouterr().err
+    assert not (tmp_path / "x.zip").exists()

@@ -1,5 +1,9 @@
 """The texts members agree to. A new wording gets a new version; the ledger
-records which version each decision was made against."""
+records which version each decision was made against.
+
+Standing consents (CONSENT_TEXTS) are switched on and off on "My consents".
+One-off decisions (DECISION_TEXTS) are made where they arise, such as on a
+fork proposal, and carry a reference to what they are about."""
 
 from dataclasses import dataclass
 
@@ -46,3 +50,19 @@ CONSENT_TEXTS: dict[str, ConsentText] = {
         "communities I watch. It never contains health details.",
     ),
 }
+
+
+DECISION_TEXTS: dict[str, ConsentText] = {
+    Purpose.FORK_POSTS: ConsentText(
+        Purpose.FORK_POSTS,
+        "2026-11",
+        "Bring my past posts into a fork",
+        "Copy my past posts in this community into the new community this fork "
+        "creates, under my pseudonym. Without this, they appear there as "
+        "'a former member'.",
+    ),
+}
+
+
+def text_for(purpose: str) -> ConsentText | None:
+    return CONSENT_TEXTS.get(purpose) or DECISION_TEXTS.get(purpose)

@@ -278,6 +278,7 @@ class ConsentRecord(models.Model):
         RESEARCH = "research", "Research datasets"
         PORTABILITY = "portability", "Take my posts along in exports and forks"
         EMAIL_DIGESTS = "email_digests", "Email digests"
+        FORK_POSTS = "fork_posts", "Bring my past posts into a fork"
 
     class Method(models.TextChoices):
         WEB = "web", "On the website"
@@ -298,6 +299,9 @@ class ConsentRecord(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # What a one-off decision is about, e.g. "fork_proposal:12"; empty for the
+    # standing consents a member switches on and off.
+    reference = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -305,6 +309,11 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Consent {self.pk}"
+
+    @property
+    def reference_label(self) -> str:
+        kind, _, number = self.reference.partition(":")
+        return f"{kind.replace('_', ' ')} {number}".strip().capitalize()
 
 
 class AuditEvent(models.Model):

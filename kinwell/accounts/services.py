@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kinwell.accounts.consents import CONSENT_TEXTS
+from kinwell.accounts.consents import CONSENT_TEXTS, DECISION_TEXTS, text_for
 from kinwell.accounts.models import (
     ApiToken,
     ConsentRecord,
@@ -280,32 +280,43 @@ def record_consent(
     purpose: str,
     given: bool,
     method: str = ConsentRecord.Method.WEB,
+    reference: str = "",
 ) -> ConsentRecord:
-    if purpose not in CONSENT_TEXTS:
+    """Appends a decision to `user`'s ledger. One-off decisions (a fork's posts)
+    need a reference to what they are about; standing consents have none."""
+    wording = text_for(purpose)
+    if wording is None:
         raise ValidationError({"purpose": "Unknown purpose."})
+    if (purpose in DECISION_TEXTS) != bool(reference):
+        raise ValidationError(
+            {"purpose": "This decision is made where it arises, not here."}
+            if purpose in DECISION_TEXTS
+            else {"purpose": "A standing consent is not about one thing."}
+        )
     if actor.pk != user.pk:
-        # Carers decide only with the member's "read my private data" trust;
-        # consent is the member's own, so we record who pressed the button.
+        # A carer may record a decision only with the member's "read my private
+        # data" trust; the ledger keeps who pressed the button.
         from kinwell.accounts.access import can_act_for
 
         if not can_act_for(actor, user, Delegation.Scope.READ):
             raise ValidationError("You cannot change this person's consents.")
         method = ConsentRecord.Method.CARER
-    record = ConsentRecord.objects.create(
+    return ConsentRecord.objects.create(
         user=user,
         purpose=purpose,
-        text_version=CONSENT_TEXTS[purpose].version,
+        text_version=wording.version,
         given=given,
         method=method,
         recorded_by=actor,
+        reference=reference[:60],
     )
-    return record
 
 
 def current_consents(user: User) -> dict[str, ConsentRecord | None]:
-    """The latest decision for each purpose, or None where there is none."""
+    """The latest decision for each standing purpose, or None where there is none."""
     latest: dict[str, ConsentRecord | None] = dict.fromkeys(CONSENT_TEXTS)
-    for record in ConsentRecord.objects.filter(user=user).order_by("created_at", "pk"):
+    records = ConsentRecord.objects.filter(user=user, purpose__in=list(CONSENT_TEXTS))
+    for record in records.order_by("created_at", "pk"):
         latest[record.purpose] = record
     return latest
 

@@ -8,6 +8,8 @@ from ninja.operation import Operation
 from kinwell.api import errors
 from kinwell.api.auth import SessionAuth, TokenAuth
 from kinwell.api.routers.accounts import router as accounts_router
+from kinwell.api.routers.communities import router as communities_router
+from kinwell.api.routers.forks import router as forks_router
 
 
 class KinwellAPI(NinjaAPI):
@@ -35,3 +37,5 @@ api = KinwellAPI(
 )
 errors.install(api)
 api.add_router("/", accounts_router)
+api.add_router("/", communities_router)
+api.add_router("/", forks_router)

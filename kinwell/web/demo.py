@@ -5,6 +5,8 @@ from django.db import transaction
 
 from kinwell.accounts import services
 from kinwell.accounts.models import ConsentRecord, Credential, Delegation, User
+from kinwell.communities import demo as communities_demo
+from kinwell.communities.forks import demo as forks_demo
 
 DEMO_PASSWORD = "kinwell-demo-password"  # noqa: S105 - printed for the demo on purpose
 DEMO_LOGINS = [
@@ -54,6 +56,8 @@ def load_demo() -> list[str]:
         ):
             services.record_consent(alex, user=alex, purpose=purpose, given=True)
         made.append("Alex's consents")
+    made += communities_demo.load_demo(people)
+    made += forks_demo.load_demo(people)
     return made
 
 

@@ -4,6 +4,6 @@ in tests/access_matrix.py. A module defines `RULES` (a list of Rule) and
 
 from types import ModuleType
 
-from tests.access_rules import communities
+from tests.access_rules import archive, communities, forks
 
-FEATURES: list[ModuleType] = [communities]
+FEATURES: list[ModuleType] = [communities, forks, archive]

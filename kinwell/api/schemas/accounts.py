@@ -187,6 +187,9 @@ class ConsentIn(InputSchema):
 class ConsentRecordOut(Schema):
     id: int
     purpose: ConsentPurpose
+    reference: str = Field(
+        description="What a one-off decision is about, e.g. 'fork_proposal:12'."
+    )
     given: bool
     text_version: str
     method: ConsentMethod

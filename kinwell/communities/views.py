@@ -1,0 +1,475 @@
+"""The communities pages: the directory, a community's page, joining and
+leaving, members and roles, join requests, invitation links, settings, the
+health panel, clusters, and "Your communities"."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kinwell.accounts.decorators import mfa_gate
+from kinwell.accounts.forms import add_service_errors
+from kinwell.accounts.models import User
+from kinwell.communities import access, services
+from kinwell.communities.forms import (
+    AnswerForm,
+    ClusterChoiceForm,
+    CommunityForm,
+    CommunitySettingsForm,
+    DecisionForm,
+    InviteLinkForm,
+    JoinForm,
+    LeaveForm,
+    NewClusterForm,
+    RoleForm,
+    SearchForm,
+)
+from kinwell.communities.models import Community, JoinRequest, Membership
+from kinwell.lib.markdown import render_markdown
+
+PAGE_SIZE = 50
+
+
+class AuthenticatedRequest(HttpRequest):
+    user: User
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    # `request.POST or None` would leave an all-empty submission unbound and silent.
+    return request.POST if request.method == "POST" else None
+
+
+def _first_message(error: ValidationError) -> str:
+    return str(error.messages[0]) if error.messages else "That did not work."
+
+
+def _page(request: HttpRequest, items: Any) -> Any:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# Finding communities -------------------------------------------------------
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    found = access.directory(request.user, query).annotate(
+        member_count=Count("memberships")
+    )
+    context = {"form": form, "query": query, "page": _page(request, found)}
+    return render(request, "communities/directory.html", context)
+
+
+@login_required
+def mine(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "memberships": services.my_memberships(user),
+        "requests": services.my_open_requests(user),
+        "invitations": services.my_invitations(user),
+    }
+    return render(request, "communities/mine.html", context)
+
+
+@login_required
+def create(request: AuthenticatedRequest) -> HttpResponse:
+    initial = {"visibility": "public", "join_policy": "open"}
+    form = CommunityForm(_posted(request), request.FILES or None, initial=initial)
+    if form.is_bound and form.is_valid():
+        try:
+            community = services.create_community(request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, "Your community is ready. You are its first organiser."
+            )
+            return redirect(community)
+    return render(request, "communities/create.html", {"form": form})
+
+
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access.get_community_for_user(request.user, slug)
+    membership = access.membership_of(request.user, community)
+    can_read = access.can_read_content(request.user, community)
+    context = {
+        "community": community,
+        "membership": membership,
+        "can_read": can_read,
+        "charter": render_markdown(community.charter),
+        "organisers": services.organisers_of(community) if can_read else [],
+        "siblings": services.siblings_of(request.user, community),
+        "join_state": services.join_state(request.user, community),
+        "forked_from_visible": _visible(request.user, community.forked_from),
+    }
+    return render(request, "communities/detail.html", context)
+
+
+def _visible(user: Any, community: Community | None) -> bool:
+    if community is None:
+        return False
+    return Community.objects.visible_to(user).filter(pk=community.pk).exists()
+
+
+def avatar(request: HttpRequest, slug: str) -> FileResponse:
+    community = access.get_community_for_user(request.user, slug)
+    if not community.avatar:
+        raise Http404("No picture")
+    return FileResponse(community.avatar.open("rb"), content_type="image/png")
+
+
+def cluster(request: HttpRequest, slug: str) -> HttpResponse:
+    found, communities = services.get_cluster_for_user(request.user, slug)
+    member_of = set()
+    if request.user.is_authenticated:
+        member_of = set(
+            Membership.objects.filter(
+                user=request.user, community__in=communities
+            ).values_list("community_id", flat=True)
+        )
+    context = {"cluster": found, "communities": communities, "member_of": member_of}
+    return render(request, "communities/cluster.html", context)
+
+
+# Joining and leaving -------------------------------------------------------
+
+
+@login_required
+def join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community = access.get_community_for_user(request.user, slug)
+    state = services.join_state(request.user, community)
+    if state == "member":
+        return redirect(community)
+    form = JoinForm(_posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            joined = services.join_community(
+                request.user, community=community, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _joined_message(joined))
+            return redirect(community)
+    context = {
+        "community": community,
+        "form": form,
+        "join_state": state,
+        "siblings": services.siblings_of(request.user, community),
+    }
+    return render(request, "communities/join.html", context)
+
+
+def _joined_message(joined: Membership | JoinRequest) -> str:
+    if isinstance(joined, Membership):
+        return "Welcome. You are now a member."
+    if joined.status == JoinRequest.Status.WAITING:
+        return (
+            "The community is full just now, so you are on its waiting list. "
+            "We will email you when a place is free."
+        )
+    return "Thank you. The organisers will look at your request soon."
+
+
+@login_required
+def invite(request: AuthenticatedRequest, token: str) -> HttpResponse:
+    link = services.get_invite_link_by_token(token)
+    community = link.community
+    if access.membership_of(request.user, community) is not None:
+        return redirect(community)
+    if request.method == "POST":
+        try:
+            joined = services.join_by_invite(request.user, link=link)
+        except ValidationError as error:
+            messages.error(request, _first_message(error))
+        else:
+            messages.success(request, _joined_message(joined))
+            return redirect(community)
+    context = {"community": community, "link": link}
+    return render(request, "communities/invite.html", context)
+
+
+@login_required
+def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_member(request.user, slug)
+    form = LeaveForm(_posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.leave_community(
+                request.user, community=community, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"You have left {community.name}.")
+            return redirect("communities:mine")
+    context = {"community": community, "membership": membership, "form": form}
+    return render(request, "communities/leave.html", context)
+
+
+@login_required
+@require_POST
+def withdraw_request(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
+    join_request = services.get_own_join_request(request.user, request_id)
+    try:
+        services.withdraw_join_request(request.user, join_request=join_request)
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(request, "You have withdrawn your request.")
+    return redirect("communities:mine")
+
+
+@login_required
+@require_POST
+def answer_invitation(
+    request: AuthenticatedRequest, invitation_id: int
+) -> HttpResponse:
+    invitation = services.get_own_invitation(request.user, invitation_id)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose to accept or to decline.")
+        return redirect("communities:mine")
+    try:
+        services.answer_invitation(
+            request.user, invitation=invitation, **form.cleaned_data
+        )
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        done = (
+            "Welcome. You are now a member."
+            if form.cleaned_data["accept"]
+            else ("You have declined the invitation.")
+        )
+        messages.success(request, done)
+    return redirect("communities:mine")
+
+
+# Members and roles ---------------------------------------------------------
+
+
+@login_required
+def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_member(request.user, slug)
+    context = {
+        "community": community,
+        "membership": membership,
+        "is_organiser": membership.role == Membership.Role.ORGANISER,
+        "page": _page(request, services.members_of(community)),
+        "roles": Membership.Role.choices,
+    }
+    return render(request, "communities/members.html", context)
+
+
+@login_required
+@require_POST
+@mfa_gate
+def set_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
+    community, _ = access.get_community_for_organiser(request.user, slug)
+    member = services.get_member(community, user_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose organiser, moderator or member.")
+        return redirect("communities:members", slug)
+    try:
+        services.change_role(
+            request.user, community=community, member=member, **form.cleaned_data
+        )
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(request, f"{member.public_name}'s role is saved.")
+    return redirect("communities:members", slug)
+
+
+@login_required
+@require_POST
+@mfa_gate
+def transfer(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
+    community, _ = access.get_community_for_organiser(request.user, slug)
+    member = services.get_member(community, user_id)
+    try:
+        services.transfer_organiser(request.user, community=community, to=member)
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        messages.success(
+            request, f"{member.public_name} is now an organiser. Thank you for all."
+        )
+    return redirect("communities:members", slug)
+
+
+# Join requests and invitation links ----------------------------------------
+
+
+@login_required
+@mfa_gate
+def requests(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_moderator(request.user, slug)
+    page = _page(request, services.open_requests_of(community))
+    context = {
+        "community": community,
+        "membership": membership,
+        "page": page,
+        "form": DecisionForm(),
+    }
+    return render(request, "communities/requests.html", context)
+
+
+@login_required
+@require_POST
+@mfa_gate
+def decide_request(
+    request: AuthenticatedRequest, slug: str, request_id: int
+) -> HttpResponse:
+    community, _ = access.get_community_for_moderator(request.user, slug)
+    join_request = services.get_join_request(community, request_id)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or decline.")
+        return redirect("communities:requests", slug)
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.decide_join_request(
+            request.user,
+            join_request=join_request,
+            approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        messages.error(request, _first_message(error))
+    else:
+        name = join_request.user.public_name
+        done = f"{name} is now a member." if approve else f"{name} has been told."
+        messages.success(request, done)
+    return redirect("communities:requests", slug)
+
+
+@login_required
+@mfa_gate
+def invite_links(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_moderator(request.user, slug)
+    form = InviteLinkForm(_posted(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.create_invite_link(
+                request.user, community=community, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "A new invitation link is ready to share.")
+            return redirect("communities:invite_links", slug)
+    links = [
+        (link, request.build_absolute_uri(link.get_absolute_url()))
+        for link in services.invite_links_of(community)[:PAGE_SIZE]
+    ]
+    context = {
+        "community": community,
+        "membership": membership,
+        "form": form,
+        "links": links,
+    }
+    return render(request, "communities/invite_links.html", context)
+
+
+@login_required
+@require_POST
+@mfa_gate
+def revoke_invite(
+    request: AuthenticatedRequest, slug: str, link_id: int
+) -> HttpResponse:
+    community, _ = access.get_community_for_moderator(request.user, slug)
+    link = services.get_invite_link(community, link_id)
+    services.revoke_invite_link(request.user, link=link)
+    messages.success(request, "The link no longer works.")
+    return redirect("communities:invite_links", slug)
+
+
+# Organisers ----------------------------------------------------------------
+
+
+@login_required
+@mfa_gate
+def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_organiser(request.user, slug)
+    initial = {field: getattr(community, field) for field in services.EDITABLE_FIELDS}
+    form = CommunitySettingsForm(
+        _posted(request), request.FILES or None, initial=initial
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.update_community(
+                request.user, community=community, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            community.refresh_from_db()
+        else:
+            messages.success(request, "The community's settings are saved.")
+            return redirect("communities:edit", community.slug)
+    context = {"community": community, "membership": membership, "form": form}
+    return render(request, "communities/edit.html", context)
+
+
+@login_required
+@mfa_gate
+def cluster_settings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_organiser(request.user, slug)
+    clusters = services.clusters_organised_by(request.user)
+    posted = _posted(request)
+    action = posted.get("action") if posted else None
+    choice = ClusterChoiceForm(
+        posted if action == "move" else None,
+        clusters=clusters,
+        initial={"cluster": community.cluster_id},
+    )
+    new = NewClusterForm(posted if action == "create" else None)
+    bound = choice if choice.is_bound else new
+    if bound.is_bound and bound.is_valid() and _save_cluster(request, community, bound):
+        messages.success(request, "The cluster is saved.")
+        return redirect("communities:cluster_settings", slug)
+    context = {
+        "community": community,
+        "membership": membership,
+        "choice": choice,
+        "new": new,
+    }
+    return render(request, "communities/cluster_settings.html", context)
+
+
+def _save_cluster(
+    request: AuthenticatedRequest, community: Community, form: Any
+) -> bool:
+    try:
+        if isinstance(form, NewClusterForm):
+            services.create_cluster(
+                request.user, community=community, **form.cleaned_data
+            )
+        else:
+            services.move_to_cluster(
+                request.user, community=community, **form.cleaned_data
+            )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True
+
+
+@login_required
+@mfa_gate
+def health(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    community, membership = access.get_community_for_organiser(request.user, slug)
+    context = {
+        "community": community,
+        "membership": membership,
+        "sections": services.health_panel(community),
+    }
+    return render(request, "communities/health.html", context)
