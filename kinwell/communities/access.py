@@ -7,15 +7,22 @@ may see a community but not act get PermissionDenied."""
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from kinwell.accounts.access import require_mfa
+from kinwell.accounts.models import User
 from kinwell.communities.models import (
+    Cluster,
     Community,
     CommunityQuerySet,
     ForkProposal,
+    InviteLink,
+    JoinRequest,
+    MemberInvitation,
     Membership,
 )
+from kinwell.communities.sizes import OPEN_STATUSES, is_full
 
 
 def membership_of(user: Any, community: Community) -> Membership | None:
@@ -98,3 +105,181 @@ def get_fork_proposal_for_user(user: Any, slug: str, proposal_id: int) -> ForkPr
     if proposal is None:
         raise Http404("No such proposal")
     return proposal
+
+
+# Lookups inside a community -----------------------------------------------
+# Lookups below a check made in kinwell.communities.access: each takes the
+# community the caller was allowed, so nothing is found outside it.
+
+
+def get_join_request(community: Community, request_id: int) -> JoinRequest:
+    found = (
+        JoinRequest.objects.select_related("user", "community")
+        .filter(pk=request_id, community=community)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request")
+    return found
+
+
+def get_own_join_request(user: User, request_id: int) -> JoinRequest:
+    found = (
+        JoinRequest.objects.select_related("community")
+        .filter(pk=request_id, user=user)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request")
+    return found
+
+
+def get_invite_link(community: Community, link_id: int) -> InviteLink:
+    found = (
+        InviteLink.objects.select_related("community")
+        .filter(pk=link_id, community=community)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such link")
+    return found
+
+
+def get_invite_link_by_token(token: str) -> InviteLink:
+    """Whoever holds the token may see which community it opens: that is
+    what the link is for, even for a hidden community."""
+    found = (
+        InviteLink.objects.select_related("community", "community__cluster")
+        .filter(token=token)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such link")
+    return found
+
+
+def get_own_invitation(user: User, invitation_id: int) -> MemberInvitation:
+    found = (
+        MemberInvitation.objects.select_related("community")
+        .filter(pk=invitation_id, user=user)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such invitation")
+    return found
+
+
+def get_member(community: Community, user_id: int) -> User:
+    membership = (
+        Membership.objects.select_related("user")
+        .filter(community=community, user_id=user_id)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such member")
+    return membership.user
+
+
+def get_cluster_for_user(user: Any, slug: str) -> tuple[Cluster, list[Community]]:
+    """A cluster and the communities in it that `user` may know of; a cluster
+    with none of those does not exist for them."""
+    cluster = Cluster.objects.filter(slug=slug).first()
+    communities = (
+        list(
+            Community.objects.visible_to(user).filter(cluster=cluster).order_by("name")
+        )
+        if cluster
+        else []
+    )
+    if cluster is None or not communities:
+        raise Http404("No such cluster")
+    return cluster, communities
+
+
+def siblings_of(user: Any, community: Community) -> list[Community]:
+    if community.cluster_id is None:
+        return []
+    return list(
+        Community.objects.visible_to(user)
+        .filter(cluster_id=community.cluster_id)
+        .exclude(pk=community.pk)
+        .order_by("name")
+    )
+
+
+def organisers_of(community: Community) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__community=community,
+            memberships__role=Membership.Role.ORGANISER,
+        ).order_by("display_name", "pk")
+    )
+
+
+def members_of(community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community)
+        .select_related("user")
+        .order_by("role", "user__display_name", "pk")
+    )
+
+
+def my_memberships(user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("community", "community__cluster")
+        .order_by("community__name")
+    )
+
+
+def my_open_requests(user: User) -> QuerySet[JoinRequest]:
+    return (
+        JoinRequest.objects.filter(user=user, status__in=OPEN_STATUSES)
+        .select_related("community")
+        .order_by("-created_at")
+    )
+
+
+def my_invitations(user: User) -> QuerySet[MemberInvitation]:
+    return (
+        MemberInvitation.objects.filter(
+            user=user, status=MemberInvitation.Status.PENDING
+        )
+        .select_related("community")
+        .order_by("-created_at")
+    )
+
+
+def open_requests_of(community: Community) -> QuerySet[JoinRequest]:
+    return (
+        JoinRequest.objects.filter(community=community, status__in=OPEN_STATUSES)
+        .select_related("user")
+        .order_by("status", "created_at", "pk")
+    )
+
+
+def invite_links_of(community: Community) -> QuerySet[InviteLink]:
+    return (
+        InviteLink.objects.filter(community=community)
+        .select_related("created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def join_state(user: Any, community: Community) -> str:
+    """What the join button should say: member, pending, waiting, invite,
+    full or open (a by-request community is "open" to asking)."""
+    if getattr(user, "is_authenticated", False):
+        if Membership.objects.filter(community=community, user=user).exists():
+            return "member"
+        waiting = JoinRequest.objects.filter(
+            community=community, user=user, status__in=OPEN_STATUSES
+        ).values_list("status", flat=True)
+        status = waiting.first()
+        if status is not None:
+            return str(status)
+    if community.join_policy == Community.JoinPolicy.INVITE:
+        return "invite"
+    if community.join_policy == Community.JoinPolicy.OPEN and is_full(community):
+        return "full"
+    return "open"

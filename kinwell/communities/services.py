@@ -6,8 +6,6 @@ two joins at once cannot both take the last place under the size cap."""
 
 import io
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,8 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, QuerySet
-from django.http import Http404
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,6 +30,13 @@ from kinwell.communities.models import (
     MemberInvitation,
     Membership,
 )
+from kinwell.communities.sizes import (
+    OPEN_STATUSES,
+    instance_max_size,
+    is_full,
+    is_near_cap,
+    size_cap_of,
+)
 from kinwell.lib import audit, mail
 
 MAX_AVATAR_BYTES = 2 * 1024 * 1024
@@ -40,25 +44,7 @@ AVATAR_SIZE = (512, 512)
 MIN_SIZE_CAP = 2
 MAX_INVITE_DAYS = 90
 MAX_INVITE_USES = 500
-OPEN_STATUSES = (JoinRequest.Status.PENDING, JoinRequest.Status.WAITING)
 Joined = Membership | JoinRequest
-
-
-def instance_max_size() -> int:
-    """The largest size cap any community here may have (set by the operator)."""
-    return int(getattr(settings, "KINWELL_MAX_COMMUNITY_SIZE", DEFAULT_SIZE_CAP))
-
-
-def size_cap_of(community: Community) -> int:
-    return min(community.size_cap, instance_max_size())
-
-
-def is_full(community: Community) -> bool:
-    return community.memberships.count() >= size_cap_of(community)
-
-
-def is_near_cap(member_count: int, cap: int) -> bool:
-    return member_count * 5 >= cap * 4
 
 
 # Communities ---------------------------------------------------------------
@@ -568,235 +554,3 @@ def _notify_decision(join_request: JoinRequest) -> None:
 
 def _render(template: str, context: dict[str, object]) -> str:
     return render_to_string(template, {**context, "site_url": settings.SITE_URL})
-
-
-# Reads ---------------------------------------------------------------------
-# Lookups below a check made in kinwell.communities.access: each takes the
-# community the caller was allowed, so nothing is found outside it.
-
-
-def get_join_request(community: Community, request_id: int) -> JoinRequest:
-    found = (
-        JoinRequest.objects.select_related("user", "community")
-        .filter(pk=request_id, community=community)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such request")
-    return found
-
-
-def get_own_join_request(user: User, request_id: int) -> JoinRequest:
-    found = (
-        JoinRequest.objects.select_related("community")
-        .filter(pk=request_id, user=user)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such request")
-    return found
-
-
-def get_invite_link(community: Community, link_id: int) -> InviteLink:
-    found = (
-        InviteLink.objects.select_related("community")
-        .filter(pk=link_id, community=community)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such link")
-    return found
-
-
-def get_invite_link_by_token(token: str) -> InviteLink:
-    """Whoever holds the token may see which community it opens: that is
-    what the link is for, even for a hidden community."""
-    found = (
-        InviteLink.objects.select_related("community", "community__cluster")
-        .filter(token=token)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such link")
-    return found
-
-
-def get_own_invitation(user: User, invitation_id: int) -> MemberInvitation:
-    found = (
-        MemberInvitation.objects.select_related("community")
-        .filter(pk=invitation_id, user=user)
-        .first()
-    )
-    if found is None:
-        raise Http404("No such invitation")
-    return found
-
-
-def get_member(community: Community, user_id: int) -> User:
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(community=community, user_id=user_id)
-        .first()
-    )
-    if membership is None:
-        raise Http404("No such member")
-    return membership.user
-
-
-def get_cluster_for_user(user: Any, slug: str) -> tuple[Cluster, list[Community]]:
-    """A cluster and the communities in it that `user` may know of; a cluster
-    with none of those does not exist for them."""
-    cluster = Cluster.objects.filter(slug=slug).first()
-    communities = (
-        list(
-            Community.objects.visible_to(user).filter(cluster=cluster).order_by("name")
-        )
-        if cluster
-        else []
-    )
-    if cluster is None or not communities:
-        raise Http404("No such cluster")
-    return cluster, communities
-
-
-def siblings_of(user: Any, community: Community) -> list[Community]:
-    if community.cluster_id is None:
-        return []
-    return list(
-        Community.objects.visible_to(user)
-        .filter(cluster_id=community.cluster_id)
-        .exclude(pk=community.pk)
-        .order_by("name")
-    )
-
-
-def organisers_of(community: Community) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__community=community,
-            memberships__role=Membership.Role.ORGANISER,
-        ).order_by("display_name", "pk")
-    )
-
-
-def members_of(community: Community) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(community=community)
-        .select_related("user")
-        .order_by("role", "user__display_name", "pk")
-    )
-
-
-def my_memberships(user: User) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user)
-        .select_related("community", "community__cluster")
-        .order_by("community__name")
-    )
-
-
-def my_open_requests(user: User) -> QuerySet[JoinRequest]:
-    return (
-        JoinRequest.objects.filter(user=user, status__in=OPEN_STATUSES)
-        .select_related("community")
-        .order_by("-created_at")
-    )
-
-
-def my_invitations(user: User) -> QuerySet[MemberInvitation]:
-    return (
-        MemberInvitation.objects.filter(
-            user=user, status=MemberInvitation.Status.PENDING
-        )
-        .select_related("community")
-        .order_by("-created_at")
-    )
-
-
-def open_requests_of(community: Community) -> QuerySet[JoinRequest]:
-    return (
-        JoinRequest.objects.filter(community=community, status__in=OPEN_STATUSES)
-        .select_related("user")
-        .order_by("status", "created_at", "pk")
-    )
-
-
-def invite_links_of(community: Community) -> QuerySet[InviteLink]:
-    return (
-        InviteLink.objects.filter(community=community)
-        .select_related("created_by")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def join_state(user: Any, community: Community) -> str:
-    """What the join button should say: member, pending, waiting, invite,
-    full or open (a by-request community is "open" to asking)."""
-    if getattr(user, "is_authenticated", False):
-        if Membership.objects.filter(community=community, user=user).exists():
-            return "member"
-        waiting = _open_requests(user, community).values_list("status", flat=True)
-        status = waiting.first()
-        if status is not None:
-            return str(status)
-    if community.join_policy == Community.JoinPolicy.INVITE:
-        return "invite"
-    if community.join_policy == Community.JoinPolicy.OPEN and is_full(community):
-        return "full"
-    return "open"
-
-
-# The health panel ----------------------------------------------------------
-# Each section is built by one function of the community; later features add
-# their own (posts this week, open flags...) by appending to HEALTH_SECTIONS.
-
-ACTIVE_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    value: int | str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class PanelSection:
-    title: str
-    figures: tuple[Figure, ...]
-    notices: tuple[str, ...] = ()
-
-
-def membership_section(community: Community) -> PanelSection:
-    count = community.memberships.count()
-    cap = size_cap_of(community)
-    since = timezone.now() - timedelta(days=ACTIVE_DAYS)
-    active = community.memberships.filter(last_active_at__gte=since).count()
-    open_counts = dict(
-        community.join_requests.filter(status__in=OPEN_STATUSES)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    notices: tuple[str, ...] = ()
-    if count >= cap:
-        notices = ("The community is full. Newcomers wait on the list below.",)
-    elif is_near_cap(count, cap):
-        notices = (
-            "The community is nearly full. You could start a sibling community "
-            "in a cluster, so conversations stay small.",
-        )
-    figures = (
-        Figure("Members", f"{count} of {cap}", "against the size cap"),
-        Figure("Active in the last 30 days", active),
-        Figure("Requests waiting for a decision", open_counts.get("pending", 0)),
-        Figure("On the waiting list", open_counts.get("waiting", 0)),
-    )
-    return PanelSection("Members", figures, notices)
-
-
-HEALTH_SECTIONS: list[Callable[[Community], PanelSection]] = [membership_section]
-
-
-def health_panel(community: Community) -> list[PanelSection]:
-    return [section(community) for section in HEALTH_SECTIONS]

@@ -30,6 +30,7 @@ from kinwell.communities.forms import (
     RoleForm,
     SearchForm,
 )
+from kinwell.communities.health import health_panel
 from kinwell.communities.models import Community, JoinRequest, Membership
 from kinwell.lib.markdown import render_markdown
 
@@ -70,9 +71,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 def mine(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     context = {
-        "memberships": services.my_memberships(user),
-        "requests": services.my_open_requests(user),
-        "invitations": services.my_invitations(user),
+        "memberships": access.my_memberships(user),
+        "requests": access.my_open_requests(user),
+        "invitations": access.my_invitations(user),
     }
     return render(request, "communities/mine.html", context)
 
@@ -103,9 +104,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "membership": membership,
         "can_read": can_read,
         "charter": render_markdown(community.charter),
-        "organisers": services.organisers_of(community) if can_read else [],
-        "siblings": services.siblings_of(request.user, community),
-        "join_state": services.join_state(request.user, community),
+        "organisers": access.organisers_of(community) if can_read else [],
+        "siblings": access.siblings_of(request.user, community),
+        "join_state": access.join_state(request.user, community),
         "forked_from_visible": _visible(request.user, community.forked_from),
     }
     return render(request, "communities/detail.html", context)
@@ -125,7 +126,7 @@ def avatar(request: HttpRequest, slug: str) -> FileResponse:
 
 
 def cluster(request: HttpRequest, slug: str) -> HttpResponse:
-    found, communities = services.get_cluster_for_user(request.user, slug)
+    found, communities = access.get_cluster_for_user(request.user, slug)
     member_of = set()
     if request.user.is_authenticated:
         member_of = set(
@@ -143,7 +144,7 @@ def cluster(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community = access.get_community_for_user(request.user, slug)
-    state = services.join_state(request.user, community)
+    state = access.join_state(request.user, community)
     if state == "member":
         return redirect(community)
     form = JoinForm(_posted(request))
@@ -161,7 +162,7 @@ def join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "community": community,
         "form": form,
         "join_state": state,
-        "siblings": services.siblings_of(request.user, community),
+        "siblings": access.siblings_of(request.user, community),
     }
     return render(request, "communities/join.html", context)
 
@@ -179,7 +180,7 @@ def _joined_message(joined: Membership | JoinRequest) -> str:
 
 @login_required
 def invite(request: AuthenticatedRequest, token: str) -> HttpResponse:
-    link = services.get_invite_link_by_token(token)
+    link = access.get_invite_link_by_token(token)
     community = link.community
     if access.membership_of(request.user, community) is not None:
         return redirect(community)
@@ -216,7 +217,7 @@ def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw_request(request: AuthenticatedRequest, request_id: int) -> HttpResponse:
-    join_request = services.get_own_join_request(request.user, request_id)
+    join_request = access.get_own_join_request(request.user, request_id)
     try:
         services.withdraw_join_request(request.user, join_request=join_request)
     except ValidationError as error:
@@ -231,7 +232,7 @@ def withdraw_request(request: AuthenticatedRequest, request_id: int) -> HttpResp
 def answer_invitation(
     request: AuthenticatedRequest, invitation_id: int
 ) -> HttpResponse:
-    invitation = services.get_own_invitation(request.user, invitation_id)
+    invitation = access.get_own_invitation(request.user, invitation_id)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please choose to accept or to decline.")
@@ -262,7 +263,7 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         "community": community,
         "membership": membership,
         "is_organiser": membership.role == Membership.Role.ORGANISER,
-        "page": _page(request, services.members_of(community)),
+        "page": _page(request, access.members_of(community)),
         "roles": Membership.Role.choices,
     }
     return render(request, "communities/members.html", context)
@@ -273,7 +274,7 @@ def members(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @mfa_gate
 def set_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
     community, _ = access.get_community_for_organiser(request.user, slug)
-    member = services.get_member(community, user_id)
+    member = access.get_member(community, user_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose organiser, moderator or member.")
@@ -294,7 +295,7 @@ def set_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResp
 @mfa_gate
 def transfer(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResponse:
     community, _ = access.get_community_for_organiser(request.user, slug)
-    member = services.get_member(community, user_id)
+    member = access.get_member(community, user_id)
     try:
         services.transfer_organiser(request.user, community=community, to=member)
     except ValidationError as error:
@@ -313,7 +314,7 @@ def transfer(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResp
 @mfa_gate
 def requests(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community, membership = access.get_community_for_moderator(request.user, slug)
-    page = _page(request, services.open_requests_of(community))
+    page = _page(request, access.open_requests_of(community))
     context = {
         "community": community,
         "membership": membership,
@@ -330,7 +331,7 @@ def decide_request(
     request: AuthenticatedRequest, slug: str, request_id: int
 ) -> HttpResponse:
     community, _ = access.get_community_for_moderator(request.user, slug)
-    join_request = services.get_join_request(community, request_id)
+    join_request = access.get_join_request(community, request_id)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose approve or decline.")
@@ -369,7 +370,7 @@ def invite_links(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             return redirect("communities:invite_links", slug)
     links = [
         (link, request.build_absolute_uri(link.get_absolute_url()))
-        for link in services.invite_links_of(community)[:PAGE_SIZE]
+        for link in access.invite_links_of(community)[:PAGE_SIZE]
     ]
     context = {
         "community": community,
@@ -387,7 +388,7 @@ def revoke_invite(
     request: AuthenticatedRequest, slug: str, link_id: int
 ) -> HttpResponse:
     community, _ = access.get_community_for_moderator(request.user, slug)
-    link = services.get_invite_link(community, link_id)
+    link = access.get_invite_link(community, link_id)
     services.revoke_invite_link(request.user, link=link)
     messages.success(request, "The link no longer works.")
     return redirect("communities:invite_links", slug)
@@ -470,6 +471,6 @@ def health(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "membership": membership,
-        "sections": services.health_panel(community),
+        "sections": health_panel(community),
     }
     return render(request, "communities/health.html", context)

@@ -110,12 +110,12 @@ def _detail(user: Any, community: Community) -> dict[str, Any]:
     return {
         **CommunityOut.model_validate(community).model_dump(),
         "your_role": membership.role if membership else None,
-        "join_state": services.join_state(user, community),
+        "join_state": access.join_state(user, community),
         "organisers": [
             {"name": person.public_name}
-            for person in (services.organisers_of(community) if can_read else [])
+            for person in (access.organisers_of(community) if can_read else [])
         ],
-        "siblings": services.siblings_of(user, community),
+        "siblings": access.siblings_of(user, community),
         "forked_from": original.slug if original and visible_original else None,
         "forked_at": community.forked_at,
         "imported_from": community.imported_from,
@@ -159,7 +159,7 @@ def leave_community(request: HttpRequest, slug: Slug, payload: LeaveIn) -> Statu
 
 @router.post("/invites/{token}/accept", response={200: JoinOut, **WRITE})
 def accept_invite_link(request: HttpRequest, token: Token) -> Any:
-    link = services.get_invite_link_by_token(token)
+    link = access.get_invite_link_by_token(token)
     return _joined(services.join_by_invite(current_user(request), link=link))
 
 
@@ -170,7 +170,7 @@ def accept_invite_link(request: HttpRequest, token: Token) -> Any:
 @paginate(Pagination)
 def list_members(request: HttpRequest, slug: Slug) -> QuerySet[Membership]:
     community, _ = access.get_community_for_member(current_user(request), slug)
-    return services.members_of(community)
+    return access.members_of(community)
 
 
 @router.post(
@@ -181,7 +181,7 @@ def set_role(
 ) -> Membership:
     user = current_user(request)
     community, _ = access.get_community_for_organiser(user, slug)
-    member = services.get_member(community, user_id)
+    member = access.get_member(community, user_id)
     return services.change_role(
         user, community=community, member=member, role=payload.role
     )
@@ -196,7 +196,7 @@ def set_role(
 @paginate(Pagination)
 def list_join_requests(request: HttpRequest, slug: Slug) -> QuerySet[JoinRequest]:
     community, _ = access.get_community_for_moderator(current_user(request), slug)
-    return services.open_requests_of(community)
+    return access.open_requests_of(community)
 
 
 @router.post(
@@ -217,7 +217,7 @@ def decide_join_request(
 ) -> JoinRequest:
     user = current_user(request)
     community, _ = access.get_community_for_moderator(user, slug)
-    join_request = services.get_join_request(community, request_id)
+    join_request = access.get_join_request(community, request_id)
     return services.decide_join_request(
         user, join_request=join_request, approve=payload.approve, reason=payload.reason
     )
@@ -232,7 +232,7 @@ def decide_join_request(
 @paginate(Pagination)
 def list_invite_links(request: HttpRequest, slug: Slug) -> QuerySet[InviteLink]:
     community, _ = access.get_community_for_moderator(current_user(request), slug)
-    return services.invite_links_of(community)
+    return access.invite_links_of(community)
 
 
 @router.post("/communities/{slug}/invite-links", response={201: InviteLinkOut, **WRITE})
@@ -255,7 +255,7 @@ def revoke_invite_link(
 ) -> Status[None]:
     user = current_user(request)
     community, _ = access.get_community_for_moderator(user, slug)
-    services.revoke_invite_link(user, link=services.get_invite_link(community, link_id))
+    services.revoke_invite_link(user, link=access.get_invite_link(community, link_id))
     return Status(204, None)
 
 
@@ -264,11 +264,11 @@ def revoke_invite_link(
 
 @router.get("/clusters/{slug}", response={200: ClusterOut, **PUBLIC}, auth=None)
 def get_cluster(request: HttpRequest, slug: Slug) -> dict[str, object]:
-    cluster, communities = services.get_cluster_for_user(viewer(request), slug)
+    cluster, communities = access.get_cluster_for_user(viewer(request), slug)
     return cluster_out(cluster, communities)
 
 
 @router.get("/me/communities", response={200: list[MyMembershipOut], **LIST})
 @paginate(Pagination)
 def list_my_communities(request: HttpRequest) -> QuerySet[Membership]:
-    return services.my_memberships(current_user(request))
+    return access.my_memberships(current_user(request))
