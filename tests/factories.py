@@ -1,9 +1,16 @@
 """Small helpers that make test data through the real services."""
 
 import itertools
+import time
 from typing import TYPE_CHECKING
 
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 
 from kinwell.accounts import services
 from kinwell.accounts.models import Credential, Delegation, User
@@ -34,6 +41,17 @@ def give_totp(user: User) -> str:
     secret = str(generate_totp_secret())
     TOTP.activate(user, secret)
     return secret
+
+
+def totp_code_now(secret: str, *, periods_ahead: int = 0) -> str:
+    """The code an authenticator app shows for `secret`. Near the end of a
+    30-second period it waits for the next one, so the server, checking a
+    moment later, never sees a code that has just expired."""
+    period = mfa_settings.TOTP_PERIOD
+    if period - time.time() % period < 3:
+        time.sleep(period - time.time() % period + 0.1)
+    counter = int(time.time()) // period + periods_ahead
+    return str(format_hotp_value(hotp_value(secret, counter)))
 
 
 def make_verified_clinician(

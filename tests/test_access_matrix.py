@@ -5,7 +5,6 @@ See that module's docstring for how to add a row."""
 import copy
 import hashlib
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,10 +13,8 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
-from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 from allauth.mfa.webauthn.internal.auth import WebAuthn
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -140,9 +137,7 @@ def log_in(client: Client, user: User) -> None:
 
 def totp_now(user: User) -> str:
     totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    secret = decrypt(totp.data["secret"])
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
-    return str(format_hotp_value(hotp_value(secret, counter)))
+    return factories.totp_code_now(decrypt(totp.data["secret"]))
 
 
 def passkey_for(user: User, name: str) -> Authenticator:

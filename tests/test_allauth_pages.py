@@ -9,11 +9,6 @@ import pytest
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -108,9 +103,7 @@ def log_in(user: User, *, totp_secret: str = "") -> Client:
 
 
 def totp_code(secret: str) -> str:
-    counters = list(yield_hotp_counters_from_time())
-    counter = counters[len(counters) // 2]
-    return str(format_hotp_value(hotp_value(secret, counter)))
+    return factories.totp_code_now(secret)
 
 
 ANONYMOUS_PAGES = [

@@ -636,3 +636,24 @@ def test_a_fork_decision_is_referenced_and_leaves_standing_consent_alone(
     assert decision.reference == f"fork_proposal:{proposal.pk}"
     assert decision.given is False
     assert account_services.has_consented(member, ConsentRecord.Purpose.PORTABILITY)
+
+
+def test_the_original_and_the_fork_link_to_each_other(
+    community: Community, member: User, outsider: User, client_for: ClientFor
+) -> None:
+    proposal = services.propose_fork(
+        member,
+        community=community,
+        name="Quiet Hours",
+        slug="quiet-hours",
+        reason="A calmer pace.",
+        charter=community.charter,
+        bring_posts=True,
+    )
+    end_notice(proposal)
+    fork = services.confirm_fork(member, proposal=proposal)
+    original_page = client_for(outsider).get(f"/c/{community.slug}/").content.decode()
+    fork_page = client_for(outsider).get(f"/c/{fork.slug}/").content.decode()
+    assert f'href="/c/{fork.slug}/"' in original_page
+    assert f'href="/c/{community.slug}/"' in fork_page
+    assert "Forked from" in fork_page

@@ -17,6 +17,7 @@ from kinwell.accounts.decorators import mfa_gate
 from kinwell.accounts.forms import add_service_errors
 from kinwell.accounts.models import User
 from kinwell.communities import access, services
+from kinwell.communities.forks.provenance import fork_provenance
 from kinwell.communities.forms import (
     AnswerForm,
     ClusterChoiceForm,
@@ -107,15 +108,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organisers": access.organisers_of(community) if can_read else [],
         "siblings": access.siblings_of(request.user, community),
         "join_state": access.join_state(request.user, community),
-        "forked_from_visible": _visible(request.user, community.forked_from),
+        "provenance": fork_provenance(request.user, community),
     }
     return render(request, "communities/detail.html", context)
-
-
-def _visible(user: Any, community: Community | None) -> bool:
-    if community is None:
-        return False
-    return Community.objects.visible_to(user).filter(pk=community.pk).exists()
 
 
 def avatar(request: HttpRequest, slug: str) -> FileResponse:

@@ -17,14 +17,11 @@ leaves them out."""
 
 import os
 import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import (
@@ -36,6 +33,7 @@ from playwright.sync_api import (
 )
 
 from kinwell.accounts.models import User
+from tests import factories
 from tests.factories import PASSWORD
 
 # Playwright's sync API drives the browser from an asyncio event loop running
@@ -131,8 +129,7 @@ def _failed(item: pytest.Item) -> bool:
 def totp_code(secret: str, *, periods_ahead: int = 0) -> str:
     """The code an authenticator app shows for `secret` now, or that many
     30-second periods from now."""
-    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + periods_ahead
-    return str(format_hotp_value(hotp_value(secret, counter)))
+    return factories.totp_code_now(secret, periods_ahead=periods_ahead)
 
 
 LogIn = Callable[..., None]
