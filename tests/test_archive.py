@@ -192,8 +192,9 @@ def test_only_members_who_consented_carry_their_display_name(
     for record in members:
         if not record["portable"]:
             assert set(record) == {"ref", "portable"}
+    assert [record["email"] for record in named] == [member.email]
     everything = b"".join(entries(data).values())
-    for user in User.objects.all():
+    for user in User.objects.exclude(pk=member.pk):
         assert user.email.encode() not in everything
     assert b"Cass Carer" not in everything
     assert b"Olu Organiser" not in everything
@@ -404,3 +405,40 @@ def test_import_command_names_the_problem(
         call_command("import_community", str(path))
     with pytest.raises(CommandError, match="no community with the slug"):
         call_command("export_community", "nowhere", "-o", str(path))
+
+
+def test_consenting_members_are_invited_back_by_email_and_join_when_they_accept(
+    community: Community,
+    member: User,
+    carer: User,
+    administrator: User,
+    mailoutbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from kinwell.communities import services as community_services
+    from kinwell.communities.access import my_invitations
+
+    consent(member)
+    data = export_bytes(community)
+    community.slug = "moved-away"
+    community.save(update_fields=["slug"])
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        imported = services.import_archive(
+            administrator, stream=io.BytesIO(data), slug=None
+        )
+    addressed = imported.member_invitations.exclude(email="")
+    assert [i.email for i in addressed] == [member.email]
+    assert [m.to for m in mailoutbox] == [[member.email]]
+    # Only the consenting member is reachable; nobody is enrolled yet.
+    assert imported.member_invitations.filter(email="").count() == 3
+    assert list(imported.memberships.values_list("user", flat=True)) == [
+        administrator.pk
+    ]
+    assert list(my_invitations(carer)) == []
+    invitation = my_invitations(member).get()
+    client = Client()
+    client.force_login(member)
+    assert imported.name in client.get("/communities/mine/").content.decode()
+    community_services.answer_invitation(member, invitation=invitation, accept=True)
+    assert imported.memberships.filter(user=member, role="member").exists()

@@ -37,10 +37,12 @@ CONSENT_TEXTS: dict[str, ConsentText] = {
     ),
     Purpose.PORTABILITY: ConsentText(
         Purpose.PORTABILITY,
-        "2026-11",
+        "2026-11.2",
         "Take my posts along",
         "When my community is exported or forked, my posts go with it under my "
-        "pseudonym. Without this, they are left out or shown as 'a former member'.",
+        "pseudonym, and where it is imported I may be invited back by email. "
+        "Without this, my posts are left out or shown as 'a former member', and "
+        "nothing about me goes with it.",
     ),
     Purpose.EMAIL_DIGESTS: ConsentText(
         Purpose.EMAIL_DIGESTS,

@@ -6,8 +6,10 @@ may see a community but not act get PermissionDenied."""
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from kinwell.accounts.access import require_mfa
@@ -158,10 +160,28 @@ def get_invite_link_by_token(token: str) -> InviteLink:
     return found
 
 
+def _invitations_for(user: User) -> QuerySet[MemberInvitation]:
+    """Invitations addressed to the account, or to one of its verified email
+    addresses (an imported community's members are invited by email)."""
+    verified = (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .annotate(address=Lower("email"))
+        .values("address")
+    )
+    return MemberInvitation.objects.filter(
+        Q(user=user) | Q(user__isnull=True, email__in=verified)
+    )
+
+
+def is_invitation_for(invitation: MemberInvitation, user: User) -> bool:
+    return _invitations_for(user).filter(pk=invitation.pk).exists()
+
+
 def get_own_invitation(user: User, invitation_id: int) -> MemberInvitation:
     found = (
-        MemberInvitation.objects.select_related("community")
-        .filter(pk=invitation_id, user=user)
+        _invitations_for(user)
+        .select_related("community")
+        .filter(pk=invitation_id)
         .first()
     )
     if found is None:
@@ -242,9 +262,8 @@ def my_open_requests(user: User) -> QuerySet[JoinRequest]:
 
 def my_invitations(user: User) -> QuerySet[MemberInvitation]:
     return (
-        MemberInvitation.objects.filter(
-            user=user, status=MemberInvitation.Status.PENDING
-        )
+        _invitations_for(user)
+        .filter(status=MemberInvitation.Status.PENDING)
         .select_related("community")
         .order_by("-created_at")
     )

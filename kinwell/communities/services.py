@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kinwell.accounts.models import User
+from kinwell.communities import access
 from kinwell.communities.models import (
     DEFAULT_SIZE_CAP,
     Cluster,
@@ -473,7 +474,7 @@ def answer_invitation(
 ) -> MemberInvitation:
     """Nobody is enrolled silently: an invited person joins when they accept."""
     invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.user_id != actor.pk:
+    if not access.is_invitation_for(invitation, actor):
         raise ValidationError("This invitation is for someone else.")
     if invitation.status != MemberInvitation.Status.PENDING:
         raise ValidationError("You have already answered this invitation.")
@@ -481,7 +482,8 @@ def answer_invitation(
         MemberInvitation.Status.ACCEPTED if accept else MemberInvitation.Status.DECLINED
     )
     invitation.answered_at = timezone.now()
-    invitation.save(update_fields=["status", "answered_at"])
+    invitation.user = actor
+    invitation.save(update_fields=["status", "answered_at", "user"])
     if accept:
         _admit(_locked(invitation.community), actor, invitation.role)
     return invitation

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.template.loader import render_to_string
 from django.utils.text import slugify
 
 from kinwell.accounts.models import ConsentRecord, User
@@ -39,6 +41,7 @@ from kinwell.communities.models import (
     MemberInvitation,
     Membership,
 )
+from kinwell.lib import mail
 
 CHUNK_SIZE = 2000
 # Shown where a post's author has not consented to portability.
@@ -79,6 +82,8 @@ class ImportContext:
     open_media: Callable[[str], Any]
     community: Community | None = None
     pending: list[models.Model] = field(default_factory=list)
+    # Pseudonym -> email of members who consented to be invited back.
+    invite_emails: dict[str, str] = field(default_factory=dict)
 
     def save_later(self, row: models.Model) -> None:
         """Inserts `row` with the next batch, CHUNK_SIZE rows at a time."""
@@ -280,7 +285,7 @@ def _memberships(context: ExportContext) -> Iterator[Membership]:
     return (
         Membership.objects.filter(community=context.community)
         .select_related("user")
-        .only("user_id", "role", "joined_at", "user__display_name")
+        .only("user_id", "role", "joined_at", "user__display_name", "user__email")
         .order_by("pk")
         .iterator(chunk_size=CHUNK_SIZE)
     )
@@ -299,6 +304,8 @@ def _serialise_member(context: ExportContext, row: Membership) -> dict[str, Any]
         "portable": True,
         "display_name": row.user.public_name,
         "joined_at": _stamp(row.joined_at),
+        # So the place it is imported to can invite them back (their consent says so).
+        "email": row.user.email,
     }
 
 
@@ -306,16 +313,43 @@ def _serialise_role(context: ExportContext, row: Membership) -> dict[str, Any]:
     return {"member": context.ref(row.user_id), "role": row.role}
 
 
+def _remember_email(context: ImportContext, record: dict[str, Any]) -> None:
+    if record.get("email"):
+        context.invite_emails[record["ref"]] = record["email"].lower()
+
+
 def _import_role(context: ImportContext, record: dict[str, Any]) -> None:
-    # The archive carries no addresses, so the invitation waits, unaddressed,
-    # for an organiser to send it (see docs/archive-format.md).
+    """Each role becomes an invitation, addressed where the member consented to
+    be invited back; it waits unaddressed otherwise (docs/archive-format.md)."""
+    email = context.invite_emails.get(record["member"], "")
+    if context.actor is not None and email == context.actor.email.lower():
+        return  # the importing organiser is already in
     context.save_later(
         MemberInvitation(
             community=context.new_community,
+            email=email,
+            user=verified_account(email),
             role=record["role"],
             created_at=context.imported_at,
         )
     )
+    if email:
+        mail.send_after_commit(
+            "You are invited to rejoin your community",
+            render_to_string(
+                "communities/archive/email/invited_back.txt",
+                {"site_url": settings.SITE_URL},
+            ),
+            [email],
+        )
+
+
+def verified_account(email: str) -> User | None:
+    if not email:
+        return None
+    return User.objects.filter(
+        is_active=True, emailaddress__email__iexact=email, emailaddress__verified=True
+    ).first()
 
 
 def _departures(context: ExportContext) -> Iterator[tuple[int, bool]]:
@@ -348,7 +382,7 @@ register(
         rows=_memberships,
         count=_count_memberships,
         serialise=_serialise_member,
-        import_row=_nothing_to_import,
+        import_row=_remember_email,
     )
 )
 register(
