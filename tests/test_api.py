@@ -23,7 +23,7 @@ from kinwell.accounts.models import (
 )
 from kinwell.lib import audit
 from tests import factories
-from tests.helpers import assert_bounded_queries
+from tests.helpers import assert_bounded_queries, assert_error, send
 
 API = "/api/v1"
 ClientFor = Callable[[User], Client]
@@ -36,24 +36,6 @@ def _fresh_rate_limits() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
-
-
-def send(client: Client, method: str, path: str, body: Any = None, **extra: Any) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(
-        f"{API}{path}", data=data, content_type="application/json", **extra
-    )
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert isinstance(error["message"], str)
-    assert error["message"]
-    assert set(error) <= {"code", "message", "fields"}
-    return dict(error)
 
 
 # Me ------------------------------------------------------------------------

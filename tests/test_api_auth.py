@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kinwell.accounts import services
 from kinwell.accounts.models import ApiToken, ConsentRecord, User
+from tests.helpers import assert_error
 
 API = "/api/v1"
 CSRF_SECRET = "a" * 32
@@ -39,13 +40,6 @@ def post_json(client: Client, path: str, body: Any, **extra: Any) -> Any:
     return client.post(
         f"{API}{path}", data=json.dumps(body), content_type="application/json", **extra
     )
-
-
-def assert_error(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
 
 
 # No credentials -------------------------------------------------------------

@@ -1,6 +1,5 @@
 """The forks API, through HTTP, as each persona."""
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,25 +17,10 @@ from kinwell.communities.models import (
     Membership,
 )
 from tests import factories
-from tests.helpers import assert_bounded_queries
+from tests.helpers import assert_bounded_queries, assert_error, send
 
 API = "/api/v1"
 ClientFor = Callable[[User], Client]
-
-
-def send(client: Client, method: str, path: str, body: Any = None) -> Any:
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(
-        f"{API}{path}", data=data, content_type="application/json"
-    )
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    error = response.json()["error"]
-    assert error["code"] == code
-    assert error["message"]
-    return dict(error)
 
 
 def forks_path(community: Community) -> str:
