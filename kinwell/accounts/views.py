@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -26,26 +26,14 @@ from kinwell.accounts.forms import (
     ReviewCredentialForm,
     add_service_errors,
 )
+from kinwell.accounts.http import AuthenticatedRequest
 from kinwell.accounts.middleware import ACTING_FOR_SESSION_KEY
 from kinwell.accounts.models import Credential, Delegation, Persona, User
+from kinwell.lib.forms import first_message, posted
 from kinwell.lib.markdown import render_markdown
 
 PAGE_SIZE = 50
 DelegationChange = Callable[..., Delegation]
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-    acting_for: Delegation | None
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    # `request.POST or None` would leave an all-empty submission unbound and silent.
-    return request.POST if request.method == "POST" else None
-
-
-def _first_message(error: ValidationError) -> str:
-    return str(error.messages[0]) if error.messages else "That did not work."
 
 
 # Profile and settings --------------------------------------------------------
@@ -59,7 +47,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         "pronouns": user.pronouns,
         "bio": user.bio,
     }
-    form = ProfileForm(_posted(request), initial=initial)
+    form = ProfileForm(posted(request), initial=initial)
     if form.is_bound and form.is_valid():
         try:
             services.update_profile(user, **form.cleaned_data)
@@ -82,7 +70,7 @@ def accessibility(request: AuthenticatedRequest) -> HttpResponse:
         "high_contrast": user.high_contrast,
         "reduced_motion": user.reduced_motion,
     }
-    form = AccessibilityForm(_posted(request), initial=initial)
+    form = AccessibilityForm(posted(request), initial=initial)
     if form.is_bound and form.is_valid():
         try:
             services.update_accessibility(user, **form.cleaned_data)
@@ -129,7 +117,7 @@ def _public_profile(persona: Persona) -> dict[str, Any]:
 @login_required
 def credentials(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    form = CredentialForm(_posted(request))
+    form = CredentialForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             services.submit_credential(user, **form.cleaned_data)
@@ -163,7 +151,7 @@ def review_credential(
     request: AuthenticatedRequest, credential_id: int
 ) -> HttpResponse:
     credential = access.get_credential_for_verifier(request.user, credential_id)
-    form = ReviewCredentialForm(_posted(request))
+    form = ReviewCredentialForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             _decide(request.user, credential, **form.cleaned_data)
@@ -192,7 +180,7 @@ def _decide(
 @login_required
 def delegations(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    form = InviteCarerForm(_posted(request))
+    form = InviteCarerForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             services.invite_carer(user, **form.cleaned_data)
@@ -224,7 +212,7 @@ def _change_delegation(
     try:
         change(request.user, delegation=delegation)
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         messages.success(request, done)
     return redirect("accounts:delegations")
@@ -319,7 +307,7 @@ def set_consent(request: AuthenticatedRequest, purpose: str) -> HttpResponse:
     try:
         services.record_consent(user, user=user, purpose=purpose, given=given)
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         verb = "given" if given else "withdrawn"
         messages.success(
@@ -345,7 +333,7 @@ def data_access(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def api_tokens(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    form = ApiTokenForm(_posted(request))
+    form = ApiTokenForm(posted(request))
     raw_token = None
     if form.is_bound and form.is_valid():
         try:

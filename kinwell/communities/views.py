@@ -9,13 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from kinwell.accounts.decorators import mfa_gate
 from kinwell.accounts.forms import add_service_errors
-from kinwell.accounts.models import User
+from kinwell.accounts.http import AuthenticatedRequest
 from kinwell.communities import access, services
 from kinwell.communities.forks.provenance import fork_provenance
 from kinwell.communities.forms import (
@@ -33,22 +33,10 @@ from kinwell.communities.forms import (
 )
 from kinwell.communities.health import health_panel
 from kinwell.communities.models import Community, JoinRequest, Membership
+from kinwell.lib.forms import first_message, posted
 from kinwell.lib.markdown import render_markdown
 
 PAGE_SIZE = 50
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    # `request.POST or None` would leave an all-empty submission unbound and silent.
-    return request.POST if request.method == "POST" else None
-
-
-def _first_message(error: ValidationError) -> str:
-    return str(error.messages[0]) if error.messages else "That did not work."
 
 
 def _page(request: HttpRequest, items: Any) -> Any:
@@ -82,7 +70,7 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def create(request: AuthenticatedRequest) -> HttpResponse:
     initial = {"visibility": "public", "join_policy": "open"}
-    form = CommunityForm(_posted(request), request.FILES or None, initial=initial)
+    form = CommunityForm(posted(request), request.FILES or None, initial=initial)
     if form.is_bound and form.is_valid():
         try:
             community = services.create_community(request.user, **form.cleaned_data)
@@ -142,7 +130,7 @@ def join(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     state = access.join_state(request.user, community)
     if state == "member":
         return redirect(community)
-    form = JoinForm(_posted(request))
+    form = JoinForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             joined = services.join_community(
@@ -183,7 +171,7 @@ def invite(request: AuthenticatedRequest, token: str) -> HttpResponse:
         try:
             joined = services.join_by_invite(request.user, link=link)
         except ValidationError as error:
-            messages.error(request, _first_message(error))
+            messages.error(request, first_message(error))
         else:
             messages.success(request, _joined_message(joined))
             return redirect(community)
@@ -194,7 +182,7 @@ def invite(request: AuthenticatedRequest, token: str) -> HttpResponse:
 @login_required
 def leave(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community, membership = access.get_community_for_member(request.user, slug)
-    form = LeaveForm(_posted(request))
+    form = LeaveForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             services.leave_community(
@@ -216,7 +204,7 @@ def withdraw_request(request: AuthenticatedRequest, request_id: int) -> HttpResp
     try:
         services.withdraw_join_request(request.user, join_request=join_request)
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         messages.success(request, "You have withdrawn your request.")
     return redirect("communities:mine")
@@ -237,7 +225,7 @@ def answer_invitation(
             request.user, invitation=invitation, **form.cleaned_data
         )
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         done = (
             "Welcome. You are now a member."
@@ -279,7 +267,7 @@ def set_role(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResp
             request.user, community=community, member=member, **form.cleaned_data
         )
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         messages.success(request, f"{member.public_name}'s role is saved.")
     return redirect("communities:members", slug)
@@ -294,7 +282,7 @@ def transfer(request: AuthenticatedRequest, slug: str, user_id: int) -> HttpResp
     try:
         services.transfer_organiser(request.user, community=community, to=member)
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         messages.success(
             request, f"{member.public_name} is now an organiser. Thank you for all."
@@ -340,7 +328,7 @@ def decide_request(
             reason=form.cleaned_data["reason"],
         )
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         name = join_request.user.public_name
         done = f"{name} is now a member." if approve else f"{name} has been told."
@@ -352,7 +340,7 @@ def decide_request(
 @mfa_gate
 def invite_links(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community, membership = access.get_community_for_moderator(request.user, slug)
-    form = InviteLinkForm(_posted(request))
+    form = InviteLinkForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             services.create_invite_link(
@@ -398,7 +386,7 @@ def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community, membership = access.get_community_for_organiser(request.user, slug)
     initial = {field: getattr(community, field) for field in services.EDITABLE_FIELDS}
     form = CommunitySettingsForm(
-        _posted(request), request.FILES or None, initial=initial
+        posted(request), request.FILES or None, initial=initial
     )
     if form.is_bound and form.is_valid():
         try:
@@ -420,14 +408,14 @@ def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 def cluster_settings(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community, membership = access.get_community_for_organiser(request.user, slug)
     clusters = services.clusters_organised_by(request.user)
-    posted = _posted(request)
-    action = posted.get("action") if posted else None
+    data = posted(request)
+    action = data.get("action") if data else None
     choice = ClusterChoiceForm(
-        posted if action == "move" else None,
+        data if action == "move" else None,
         clusters=clusters,
         initial={"cluster": community.cluster_id},
     )
-    new = NewClusterForm(posted if action == "create" else None)
+    new = NewClusterForm(data if action == "create" else None)
     bound = choice if choice.is_bound else new
     if bound.is_bound and bound.is_valid() and _save_cluster(request, community, bound):
         messages.success(request, "The cluster is saved.")

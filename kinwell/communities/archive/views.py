@@ -3,12 +3,12 @@ export's progress; administrators import an archive."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kinwell.accounts.decorators import mfa_gate
-from kinwell.accounts.models import User
+from kinwell.accounts.http import AuthenticatedRequest
 from kinwell.communities.access import get_community_for_organiser
 from kinwell.communities.archive import access, services
 from kinwell.communities.archive.forms import ImportForm
@@ -16,10 +16,6 @@ from kinwell.communities.archive.reader import ArchiveError
 from kinwell.lib.htmx import render_page_or_partial
 
 RECENT_EXPORTS = 20
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
 
 
 @login_required

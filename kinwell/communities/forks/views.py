@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kinwell.accounts.forms import add_service_errors
+from kinwell.accounts.http import AuthenticatedRequest
 from kinwell.accounts.models import User
 from kinwell.communities import access
 from kinwell.communities.forks import services
@@ -23,19 +24,8 @@ from kinwell.communities.forks.forms import (
 )
 from kinwell.communities.forks.provenance import fork_provenance
 from kinwell.communities.models import Community, ForkChoice, ForkProposal
+from kinwell.lib.forms import first_message, posted
 from kinwell.lib.markdown import render_markdown
-
-
-class AuthenticatedRequest(HttpRequest):
-    user: User
-
-
-def _posted(request: HttpRequest) -> QueryDict | None:
-    return request.POST if request.method == "POST" else None
-
-
-def _first_message(error: ValidationError) -> str:
-    return str(error.messages[0]) if error.messages else "That did not work."
 
 
 @login_required
@@ -58,7 +48,7 @@ def forks(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 def propose_fork(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     community, _ = access.get_community_for_member(request.user, slug)
-    form = ProposeForkForm(_posted(request), initial={"charter": community.charter})
+    form = ProposeForkForm(posted(request), initial={"charter": community.charter})
     if form.is_bound and form.is_valid():
         try:
             proposal = services.propose_fork(
@@ -182,7 +172,7 @@ def confirm_fork(
     try:
         services.confirm_fork(request.user, proposal=proposal)
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         messages.success(
             request,
@@ -201,7 +191,7 @@ def withdraw_fork(
     try:
         services.withdraw_fork(request.user, proposal=proposal)
     except ValidationError as error:
-        messages.error(request, _first_message(error))
+        messages.error(request, first_message(error))
     else:
         messages.success(
             request, "You have withdrawn the proposal. Nothing else changed."
