@@ -8,6 +8,7 @@ from allauth.mfa.models import Authenticator
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from kinwell.accounts.models import (
     ApiToken,
@@ -59,25 +60,19 @@ def require_mfa(user: Any) -> None:
 
 def get_persona_for_user(user: Any, public_id: str) -> Persona:
     """Personas are public identities; a missing one is a 404 like any other."""
-    persona = (
-        Persona.objects.select_related("user", "credential")
-        .filter(public_id=public_id, user__is_active=True)
-        .first()
+    return get_object_or_404(
+        Persona.objects.select_related("user", "credential"),
+        public_id=public_id,
+        user__is_active=True,
     )
-    if persona is None:
-        raise Http404("No such persona")
-    return persona
 
 
 def get_own_persona(user: User, public_id: str) -> Persona:
-    persona = (
-        Persona.objects.select_related("credential")
-        .filter(public_id=public_id, user=user)
-        .first()
+    return get_object_or_404(
+        Persona.objects.select_related("credential"),
+        public_id=public_id,
+        user=user,
     )
-    if persona is None:
-        raise Http404("No such persona")
-    return persona
 
 
 def get_posting_persona(user: User, public_id: str | None) -> Persona:
@@ -109,10 +104,7 @@ def get_credential_for_verifier(user: User, credential_id: int) -> Credential:
 
 
 def get_own_credential(user: User, credential_id: int) -> Credential:
-    credential = Credential.objects.filter(pk=credential_id, user=user).first()
-    if credential is None:
-        raise Http404("No such credential")
-    return credential
+    return get_object_or_404(Credential.objects, pk=credential_id, user=user)
 
 
 def _require_verifier(user: Any) -> None:
@@ -130,10 +122,7 @@ def delegations_for_user(user: User) -> QuerySet[Delegation]:
 
 
 def get_delegation_for_user(user: User, delegation_id: int) -> Delegation:
-    delegation = delegations_for_user(user).filter(pk=delegation_id).first()
-    if delegation is None:
-        raise Http404("No such delegation")
-    return delegation
+    return get_object_or_404(delegations_for_user(user), pk=delegation_id)
 
 
 def get_active_delegation(carer: Any, delegation_id: int | None) -> Delegation | None:
@@ -168,7 +157,4 @@ def accesses_to_my_data(user: User) -> QuerySet[AuditEvent]:
 
 
 def get_own_token(user: User, token_id: int) -> ApiToken:
-    token = ApiToken.objects.filter(pk=token_id, user=user).first()
-    if token is None:
-        raise Http404("No such token")
-    return token
+    return get_object_or_404(ApiToken.objects, pk=token_id, user=user)

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from kinwell.accounts.access import require_mfa
 from kinwell.accounts.models import User
@@ -35,15 +36,10 @@ def membership_of(user: Any, community: Community) -> Membership | None:
 
 def get_community_for_user(user: Any, slug: str) -> Community:
     """A community whose existence `user` may know, or Http404."""
-    community = (
-        Community.objects.visible_to(user)
-        .select_related("cluster", "forked_from")
-        .filter(slug=slug)
-        .first()
+    return get_object_or_404(
+        Community.objects.visible_to(user).select_related("cluster", "forked_from"),
+        slug=slug,
     )
-    if community is None:
-        raise Http404("No such community")
-    return community
 
 
 def can_read_content(user: Any, community: Community) -> bool:
@@ -99,14 +95,11 @@ def directory(user: Any, query: str = "") -> CommunityQuerySet:
 def get_fork_proposal_for_user(user: Any, slug: str, proposal_id: int) -> ForkProposal:
     """Fork proposals are for the original community's members."""
     community, _ = get_community_for_member(user, slug)
-    proposal = (
-        ForkProposal.objects.select_related("proposer", "community", "fork")
-        .filter(pk=proposal_id, community=community)
-        .first()
+    return get_object_or_404(
+        ForkProposal.objects.select_related("proposer", "community", "fork"),
+        pk=proposal_id,
+        community=community,
     )
-    if proposal is None:
-        raise Http404("No such proposal")
-    return proposal
 
 
 # Lookups inside a community -----------------------------------------------
@@ -115,49 +108,36 @@ def get_fork_proposal_for_user(user: Any, slug: str, proposal_id: int) -> ForkPr
 
 
 def get_join_request(community: Community, request_id: int) -> JoinRequest:
-    found = (
-        JoinRequest.objects.select_related("user", "community")
-        .filter(pk=request_id, community=community)
-        .first()
+    return get_object_or_404(
+        JoinRequest.objects.select_related("user", "community"),
+        pk=request_id,
+        community=community,
     )
-    if found is None:
-        raise Http404("No such request")
-    return found
 
 
 def get_own_join_request(user: User, request_id: int) -> JoinRequest:
-    found = (
-        JoinRequest.objects.select_related("community")
-        .filter(pk=request_id, user=user)
-        .first()
+    return get_object_or_404(
+        JoinRequest.objects.select_related("community"),
+        pk=request_id,
+        user=user,
     )
-    if found is None:
-        raise Http404("No such request")
-    return found
 
 
 def get_invite_link(community: Community, link_id: int) -> InviteLink:
-    found = (
-        InviteLink.objects.select_related("community")
-        .filter(pk=link_id, community=community)
-        .first()
+    return get_object_or_404(
+        InviteLink.objects.select_related("community"),
+        pk=link_id,
+        community=community,
     )
-    if found is None:
-        raise Http404("No such link")
-    return found
 
 
 def get_invite_link_by_token(token: str) -> InviteLink:
     """Whoever holds the token may see which community it opens: that is
     what the link is for, even for a hidden community."""
-    found = (
-        InviteLink.objects.select_related("community", "community__cluster")
-        .filter(token=token)
-        .first()
+    return get_object_or_404(
+        InviteLink.objects.select_related("community", "community__cluster"),
+        token=token,
     )
-    if found is None:
-        raise Http404("No such link")
-    return found
 
 
 def _invitations_for(user: User) -> QuerySet[MemberInvitation]:
@@ -178,15 +158,10 @@ def is_invitation_for(invitation: MemberInvitation, user: User) -> bool:
 
 
 def get_own_invitation(user: User, invitation_id: int) -> MemberInvitation:
-    found = (
-        _invitations_for(user)
-        .select_related("community")
-        .filter(pk=invitation_id)
-        .first()
+    return get_object_or_404(
+        _invitations_for(user).select_related("community"),
+        pk=invitation_id,
     )
-    if found is None:
-        raise Http404("No such invitation")
-    return found
 
 
 def get_member(community: Community, user_id: int) -> User:

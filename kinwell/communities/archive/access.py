@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from kinwell.accounts.access import require_mfa
 from kinwell.communities.access import get_community_for_organiser
@@ -18,14 +19,11 @@ from kinwell.lib import audit
 
 def get_export_for_organiser(user: Any, slug: str, export_id: int) -> ArchiveExport:
     community, _ = get_community_for_organiser(user, slug)
-    export = (
-        ArchiveExport.objects.select_related("community", "requested_by")
-        .filter(pk=export_id, community=community)
-        .first()
+    return get_object_or_404(
+        ArchiveExport.objects.select_related("community", "requested_by"),
+        pk=export_id,
+        community=community,
     )
-    if export is None:
-        raise Http404("No such export")
-    return export
 
 
 def get_export_file_for_organiser(user: Any, slug: str, export_id: int) -> Path:
