@@ -42,6 +42,9 @@ SITE_NAME = os.environ.get("KINWELL_SITE_NAME", "Kinwell")
 INSTALLED_APPS = [
     "kinwell.accounts",
     "kinwell.communities",
+    "kinwell.discussions",
+    "kinwell.notifications",
+    "kinwell.search",
     "kinwell.api",
     "kinwell.web",
     "kinwell.accounts.admin_site.KinwellAdminConfig",
@@ -91,6 +94,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kinwell.web.context_processors.site",
+                # The bell's unread count, on every page.
+                "kinwell.notifications.context.unread",
             ],
         },
     },
@@ -306,3 +311,54 @@ KINWELL_ARCHIVE_MAX_MEDIA_BYTES = int(
     os.environ.get("KINWELL_ARCHIVE_MAX_MEDIA_BYTES", str(10 * 2**20))
 )
 KINWELL_API_TOKEN_PREFIX = "kw_"  # noqa: S105 - a prefix, not a secret
+
+# Moderation: where to find help, shown beside a post flagged as a risk of
+# self-harm (docs/moderation.md). A JSON list of {"name", "contact", "url"}.
+import json  # noqa: E402
+
+DEFAULT_SUPPORT_RESOURCES = [
+    {
+        "name": "Samaritans, any time, day or night",
+        "contact": "116 123 (free)",
+        "url": "https://www.samaritans.org/",
+    },
+    {
+        "name": "NHS 111, urgent help for your physical or mental health",
+        "contact": "111",
+        "url": "https://111.nhs.uk/",
+    },
+    {
+        "name": "Emergency services, if a life is at risk now",
+        "contact": "999",
+        "url": "",
+    },
+]
+
+
+def support_resources_from_env() -> list[dict[str, str]]:
+    raw = os.environ.get("KINWELL_SUPPORT_RESOURCES", "").strip()
+    if not raw:
+        return DEFAULT_SUPPORT_RESOURCES
+    try:
+        found: Any = json.loads(raw)
+    except ValueError:
+        found = None  # refused just below, with the message saying what to write
+    fields = {"name", "contact", "url"}
+    if not (
+        isinstance(found, list)
+        and all(
+            isinstance(item, dict)
+            and set(item) <= fields
+            and "name" in item
+            and all(isinstance(value, str) for value in item.values())
+            for item in found
+        )
+    ):
+        raise ImproperlyConfigured(
+            'KINWELL_SUPPORT_RESOURCES must be a JSON list of {"name", "contact", '
+            '"url"} objects whose values are strings.'
+        )
+    return [{field: item.get(field, "") for field in sorted(fields)} for item in found]
+
+
+KINWELL_SUPPORT_RESOURCES = support_resources_from_env()

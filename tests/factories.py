@@ -2,7 +2,7 @@
 
 import itertools
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import (
@@ -17,6 +17,7 @@ from kinwell.accounts.models import Credential, Delegation, User
 
 if TYPE_CHECKING:
     from kinwell.communities.models import Community
+    from kinwell.discussions.models import Thread
 
 PASSWORD = "a calm and long test passphrase"
 _numbers = itertools.count(1)
@@ -103,3 +104,42 @@ def make_community(
     for user, role in roles:
         Membership.objects.create(community=community, user=user, role=role)
     return community
+
+
+def make_thread(
+    author: User,
+    community: "Community",
+    *,
+    title: str = "Pacing on bad days",
+    body: str = "What helps you on a bad day?",
+    **options: Any,
+) -> "Thread":
+    """A thread started through the real service."""
+    from kinwell.discussions.services import start_thread
+
+    return start_thread(author, community=community, title=title, body=body, **options)
+
+
+def make_replies(author: User, thread: "Thread", count: int) -> None:
+    """`count` replies by `author`, written straight into the tables (for
+    long threads in tests of paging; the services are tested on their own)."""
+    from kinwell.accounts.models import Persona
+    from kinwell.discussions.models import Post, Thread
+
+    persona = Persona.objects.get(user=author, kind=Persona.Kind.PERSONAL)
+    thread.refresh_from_db()
+    first = thread.post_count + 1
+    Post.objects.bulk_create(
+        Post(
+            community_id=thread.community_id,
+            thread=thread,
+            number=number,
+            author=author,
+            persona=persona,
+            body=f"Reply {number}",
+            body_html=f"<p>Reply {number}</p>",
+        )
+        for number in range(first, first + count)
+    )
+    Thread.objects.filter(pk=thread.pk).update(post_count=first + count - 1)
+    thread.refresh_from_db()

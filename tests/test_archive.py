@@ -103,6 +103,7 @@ def test_manifest_names_format_source_counts_and_checksum_of_every_entry(
     assert manifest["community"] == {"name": community.name, "slug": community.slug}
     assert manifest["counts"] == {
         "community": 1, "members": 4, "roles": 4, "departures": 0,
+        "tags": 0, "threads": 0, "posts": 0, "reactions": 0, "moderation_log": 0,
     }  # fmt: skip
     listed = {entry["path"]: entry["sha256"] for entry in manifest["entries"]}
     assert set(listed) == set(files) - {"manifest.json"}

@@ -502,7 +502,7 @@ def test_your_communities_runs_bounded_queries(
             services.join_community(member, community=asked, answer="Hi")
             MemberInvitation.objects.create(community=asked, user=member)
 
-    assert_bounded_queries(lambda: client.get(url("mine")), add, max_queries=10)
+    assert_bounded_queries(lambda: client.get(url("mine")), add, max_queries=11)
 
 
 # Leaving -------------------------------------------------------------------
@@ -621,7 +621,7 @@ def test_requests_page_runs_bounded_queries(
             )
 
     assert_bounded_queries(
-        lambda: client.get(url("requests", community.slug)), add, max_queries=12
+        lambda: client.get(url("requests", community.slug)), add, max_queries=13
     )
 
 

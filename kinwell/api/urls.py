@@ -9,7 +9,11 @@ from kinwell.api import errors
 from kinwell.api.auth import SessionAuth, TokenAuth
 from kinwell.api.routers.accounts import router as accounts_router
 from kinwell.api.routers.communities import router as communities_router
+from kinwell.api.routers.discussions import router as discussions_router
 from kinwell.api.routers.forks import router as forks_router
+from kinwell.api.routers.moderation import router as moderation_router
+from kinwell.api.routers.notifications import router as notifications_router
+from kinwell.api.routers.search import router as search_router
 
 
 class KinwellAPI(NinjaAPI):
@@ -39,3 +43,7 @@ errors.install(api)
 api.add_router("/", accounts_router)
 api.add_router("/", communities_router)
 api.add_router("/", forks_router)
+api.add_router("/", discussions_router)
+api.add_router("/", notifications_router)
+api.add_router("/", moderation_router)
+api.add_router("/", search_router)

@@ -4,8 +4,7 @@ clusters. Shared by the web views, the API, the demo data and the commands.
 Changes that touch how many people belong lock the community's row first, so
 two joins at once cannot both take the last place under the size cap."""
 
-import io
-import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kinwell.accounts.models import User
 from kinwell.communities import access
@@ -38,7 +36,7 @@ from kinwell.communities.sizes import (
     is_near_cap,
     size_cap_of,
 )
-from kinwell.lib import audit, mail
+from kinwell.lib import audit, images, mail
 
 MAX_AVATAR_BYTES = 2 * 1024 * 1024
 AVATAR_SIZE = (512, 512)
@@ -46,6 +44,9 @@ MIN_SIZE_CAP = 2
 MAX_INVITE_DAYS = 90
 MAX_INVITE_USES = 500
 Joined = Membership | JoinRequest
+# Content features append a function here that takes away a departing
+# member's posts when they chose not to leave them behind.
+DEPARTURE_HOOKS: list[Callable[[Departure], None]] = []
 
 
 # Communities ---------------------------------------------------------------
@@ -137,23 +138,10 @@ def _check_size_cap(size_cap: int) -> None:
 
 
 def reencoded_avatar(upload: Any) -> ContentFile[bytes]:
-    """The picture drawn again from its pixels alone, so no EXIF data (such as
-    where a photo was taken) survives."""
-    if getattr(upload, "size", 0) > MAX_AVATAR_BYTES:
-        raise ValidationError({"avatar": "Choose a picture smaller than 2 MB."})
-    try:
-        with Image.open(upload) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image) or image
-            clean = upright.convert("RGBA")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise ValidationError(
-            {"avatar": "This file is not a picture we can read. Try a PNG or JPEG."}
-        ) from None
-    clean.thumbnail(AVATAR_SIZE)
-    out = io.BytesIO()
-    clean.save(out, format="PNG", optimize=True)
-    return ContentFile(out.getvalue(), name=f"{secrets.token_hex(8)}.png")
+    picture, _ = images.reencoded(
+        upload, field="avatar", max_bytes=MAX_AVATAR_BYTES, max_size=AVATAR_SIZE
+    )
+    return picture
 
 
 def _free_slug(model: type[Community] | type[Cluster], name: str) -> str:
@@ -355,6 +343,8 @@ def leave_community(
     departure = Departure.objects.create(
         community=community, user=actor, keep_posts=keep_posts
     )
+    for hook in DEPARTURE_HOOKS:
+        hook(departure)
     audit.record(actor, "membership.leave", departure, subject=actor)
     _admit_next_waiting(community)
     return departure

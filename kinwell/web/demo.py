@@ -7,15 +7,27 @@ from kinwell.accounts import services
 from kinwell.accounts.models import ConsentRecord, Credential, Delegation, User
 from kinwell.communities import demo as communities_demo
 from kinwell.communities.forks import demo as forks_demo
+from kinwell.discussions import demo as discussions_demo
 
 DEMO_PASSWORD = "kinwell-demo-password"  # noqa: S105 - printed for the demo on purpose
 DEMO_LOGINS = [
     ("alex@demo.kinwell.test", "member"),
     ("casey@demo.kinwell.test", "carer, acting for Alex"),
-    ("nia@demo.kinwell.test", "verified nurse (named and anonymous personas)"),
+    (
+        "nia@demo.kinwell.test",
+        "verified nurse (named and anonymous personas); authenticator app secret "
+        + discussions_demo.NURSE_TOTP_SECRET,
+    ),
     ("val@demo.kinwell.test", "verifier of credentials"),
     ("rin@demo.kinwell.test", "researcher"),
     ("admin@demo.kinwell.test", "administrator"),
+    (
+        "morgan@demo.kinwell.test",
+        "moderator of Long COVID North; authenticator app secret "
+        + discussions_demo.MODERATOR_TOTP_SECRET,
+    ),
+    ("jo@demo.kinwell.test", "new member whose first post waits for a moderator"),
+    ("sam.seller@demo.kinwell.test", "member warned for advertising"),
 ]
 _PEOPLE = {
     "alex@demo.kinwell.test": ("Alex", {}),
@@ -58,6 +70,7 @@ def load_demo() -> list[str]:
         made.append("Alex's consents")
     made += communities_demo.load_demo(people)
     made += forks_demo.load_demo(people)
+    made += discussions_demo.load_demo(people)
     return made
 
 

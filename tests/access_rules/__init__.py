@@ -4,6 +4,22 @@ in tests/access_matrix.py. A module defines `RULES` (a list of Rule) and
 
 from types import ModuleType
 
-from tests.access_rules import archive, communities, forks
+from tests.access_rules import (
+    archive,
+    communities,
+    discussions,
+    forks,
+    moderation,
+    notifications,
+    search,
+)
 
-FEATURES: list[ModuleType] = [communities, forks, archive]
+FEATURES: list[ModuleType] = [
+    communities,
+    forks,
+    archive,
+    discussions,
+    moderation,
+    notifications,
+    search,
+]

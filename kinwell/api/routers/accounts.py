@@ -40,12 +40,10 @@ from kinwell.api.schemas.accounts import (
     TokenOut,
     consent_states,
 )
-from kinwell.api.schemas.fields import max_length
+from kinwell.api.schemas.fields import MAX_ID, max_length
 
 router = Router(tags=["accounts"])
 
-# Database ids are 64-bit; a larger number cannot name anything.
-MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PublicId = Annotated[str, Path(max_length=max_length(Persona, "public_id"))]
 

@@ -33,7 +33,7 @@ from kinwell.api.schemas.communities import (
     RoleIn,
     cluster_out,
 )
-from kinwell.api.schemas.fields import max_length
+from kinwell.api.schemas.fields import MAX_ID, max_length
 from kinwell.communities import access, services
 from kinwell.communities.models import (
     Community,
@@ -44,8 +44,6 @@ from kinwell.communities.models import (
 
 router = Router(tags=["communities"])
 
-# Database ids are 64-bit; a larger number cannot name anything.
-MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Path(max_length=max_length(Community, "slug"))]
 Token = Annotated[str, Path(max_length=max_length(InviteLink, "token"))]

@@ -12,7 +12,7 @@ from kinwell.accounts.models import ConsentRecord
 from kinwell.api.auth import current_user
 from kinwell.api.errors import errors
 from kinwell.api.pagination import Pagination
-from kinwell.api.schemas.fields import max_length
+from kinwell.api.schemas.fields import MAX_ID, max_length
 from kinwell.api.schemas.forks import (
     ForkChoiceIn,
     ForkChoiceOut,
@@ -33,7 +33,6 @@ from kinwell.communities.models import (
 
 router = Router(tags=["forks"])
 
-MAX_ID = 2**63 - 1
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Path(max_length=max_length(Community, "slug"))]
 

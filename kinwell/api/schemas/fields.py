@@ -16,6 +16,10 @@ class InputSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# Database ids are 64-bit; a larger number cannot name anything (and would
+# overflow the query rather than find nothing).
+MAX_ID = 2**63 - 1
+
 # PostgreSQL cannot store NUL in text; refuse it at the door rather than 500.
 NO_NUL = r"^[^\x00]*$"
 
