@@ -123,6 +123,19 @@ def each_of(roles: tuple[str, ...], outcome: Outcome) -> dict[str, Outcome]:
     return dict.fromkeys(roles, outcome)
 
 
+# The people of a feature's community in the matrix's world, by power.
+MEMBERS = ("organiser", "moderator", "member", "carer")
+MODERATORS = ("organiser", "moderator")
+
+
+def given(
+    roles: tuple[str, ...], outcome: Outcome, **overrides: Outcome
+) -> dict[str, Outcome]:
+    """`roles` get `outcome`, then `overrides` apply: the keyword arguments
+    for signed_in() or api(), e.g. signed_in(FORBIDDEN, **given(MEMBERS, OK))."""
+    return {**dict.fromkeys(roles, outcome), **overrides}
+
+
 def everyone(outcome: Outcome, **overrides: Outcome) -> Answers:
     return _answers(outcome, overrides)
 

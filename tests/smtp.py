@@ -3,6 +3,7 @@
 Use `running_smtp_server()` and point Django's SMTP backend at the port it
 yields; every message the server accepts lands in `Mailbox.messages`."""
 
+import logging
 import re
 import socket
 import threading
@@ -15,6 +16,9 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
+# aiosmtpd logs each connection at INFO from its own thread, which can outlive
+# the test's log capture; only its warnings matter here.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class Mailbox:

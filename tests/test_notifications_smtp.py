@@ -66,6 +66,9 @@ def test_a_reply_reaches_the_thread_author_through_the_worker_and_smtp(
     assert link_in(message, OPEN_LINK) == f"/notifications/{notification.pk}/"
     unsubscribe = link_in(message, UNSUBSCRIBE_LINK)
     assert message["List-Unsubscribe"] == f"<http://127.0.0.1:8000{unsubscribe}>"
+    # As sent, not only as decoded: one unbroken <URL> mail programs can use.
+    raw = dict(message.raw_items())["List-Unsubscribe"]
+    assert raw == f"<http://127.0.0.1:8000{unsubscribe}>"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     # The link needs no login: a page with a button, then it is done.

@@ -8,6 +8,7 @@ thread, so two replies at once never share a number."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from django.utils.text import slugify
 from kinwell.accounts import access as account_access
 from kinwell.accounts.models import Delegation, Persona, User
 from kinwell.communities.models import Community, Departure, Membership
-from kinwell.discussions import access
+from kinwell.discussions import access, hooks
 from kinwell.discussions.models import (
     CommunityVisit,
     DiscussionSettings,
@@ -70,10 +71,9 @@ def cook(body: str) -> str:
 
 def announce(post: Post) -> None:
     """Tells the people who follow along, once the post is saved and visible."""
-    from kinwell.notifications.services import post_published
-
     post_id = post.pk
-    transaction.on_commit(lambda: post_published(post_id))
+    for listener in hooks.post_published:
+        transaction.on_commit(partial(listener, post_id))
 
 
 # Writing -------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from kinwell.accounts.forms import add_service_errors
 from kinwell.accounts.http import AuthenticatedRequest
 from kinwell.communities import access as community_access
-from kinwell.discussions import access, pages, services
+from kinwell.discussions import access, hooks, pages, services
 from kinwell.discussions.forms import (
     EditForm,
     PreviewForm,
@@ -30,7 +30,6 @@ from kinwell.discussions.moderation.queries import posts_with_urgent_flags
 from kinwell.lib.forms import first_message, posted
 from kinwell.lib.htmx import render_page_or_partial
 from kinwell.lib.markdown import render_markdown
-from kinwell.notifications import services as notifications
 
 # The list -----------------------------------------------------------------------
 
@@ -109,8 +108,8 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     page = pages.thread_page(request.user, found, number)
     if request.user.is_authenticated:
         services.mark_read(request.user, thread=found, up_to=page.last_number_shown)
-        # Reading a thread reads what the bell said about it.
-        notifications.mark_thread_read(request.user, thread=found)
+        for listener in hooks.thread_read:
+            listener(request.user, found)
     return render(request, "discussions/thread.html", _thread_context(request, page))
 
 

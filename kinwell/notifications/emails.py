@@ -2,7 +2,10 @@
 which community, with a link; never what a post says (that stays on the
 site, behind its access rules). Every one carries a one-click unsubscribe."""
 
+import email.policy
 from collections.abc import Sequence
+from email.message import EmailMessage as MimeMessage
+from email.policy import Policy
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -13,6 +16,17 @@ from kinwell.accounts.models import User
 from kinwell.communities.models import Community
 from kinwell.notifications.models import Notification
 from kinwell.notifications.services import unsubscribe_token
+
+
+class ListEmail(EmailMessage):
+    """An email whose List-Unsubscribe link stays one unbroken `<URL>`: the
+    standard policy would fold a header longer than 78 characters into
+    RFC 2047 encoded words, which mail programs do not read as a link.
+    (RFC 5322 allows lines of up to 998 characters.)"""
+
+    def message(self, *, policy: Policy | None = None) -> MimeMessage:
+        chosen = policy if policy is not None else email.policy.default
+        return super().message(policy=chosen.clone(max_line_length=998))
 
 
 def _absolute(path: str) -> str:
@@ -39,7 +53,7 @@ def _message(
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    return EmailMessage(
+    return ListEmail(
         subject=f"[{settings.SITE_NAME}] {subject}",
         body=body,
         to=[user.email],

@@ -39,6 +39,16 @@ def post_published(post_id: int) -> None:
     tasks.notify_about_post.enqueue(post_id)
 
 
+def on_thread_read(reader: User, thread: Thread) -> None:
+    mark_thread_read(reader, thread=thread)
+
+
+def on_thread_moved(thread: Thread, to: Community) -> None:
+    """A moved thread's notifications move with it, so they are judged by
+    the community the thread is in now."""
+    Notification.objects.filter(thread=thread).update(community=to)
+
+
 # Fan-out -------------------------------------------------------------------
 
 

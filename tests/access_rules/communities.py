@@ -36,7 +36,6 @@ from tests.access_matrix import (
 )
 
 HIDDEN_MEMBERS = ("organiser", "moderator", "member")
-MODERATORS = ("organiser", "moderator")
 TO_MINE = redirects_to("/communities/mine/")
 CREATED = status(201)
 NO_CONTENT = status(204)

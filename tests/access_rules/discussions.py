@@ -25,6 +25,8 @@ from tests import factories
 from tests.access_matrix import (
     BAD_REQUEST,
     FORBIDDEN,
+    MEMBERS,
+    MODERATORS,
     NOT_ALLOWED,
     NOT_FOUND,
     OK,
@@ -33,19 +35,18 @@ from tests.access_matrix import (
     Rule,
     api,
     everyone,
+    given,
     signed_in,
     status,
 )
 
-MEMBERS = ("organiser", "moderator", "member", "carer")
-MODERATORS = ("organiser", "moderator")
 CREATED = status(201)
 NO_CONTENT = status(204)
 
 
 def members(outcome: Outcome, **overrides: Outcome) -> Answers:
     """Members get `outcome`; everyone else signed in 404, visitors a login."""
-    return signed_in(NOT_FOUND, **{**dict.fromkeys(MEMBERS, outcome), **overrides})
+    return signed_in(NOT_FOUND, **given(MEMBERS, outcome, **overrides))
 
 
 def open_members(outcome: Outcome, **overrides: Outcome) -> Answers:
@@ -54,7 +55,7 @@ def open_members(outcome: Outcome, **overrides: Outcome) -> Answers:
 
 
 def api_members(outcome: Outcome, **overrides: Outcome) -> Answers:
-    return api(NOT_FOUND, **{**dict.fromkeys(MEMBERS, outcome), **overrides})
+    return api(NOT_FOUND, **given(MEMBERS, outcome, **overrides))
 
 
 def api_open_members(outcome: Outcome, **overrides: Outcome) -> Answers:

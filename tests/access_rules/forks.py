@@ -16,6 +16,7 @@ from kinwell.communities.models import Community, ForkProposal
 from tests import factories
 from tests.access_matrix import (
     FORBIDDEN,
+    MEMBERS,
     NOT_ALLOWED,
     OK,
     Answers,
@@ -23,20 +24,19 @@ from tests.access_matrix import (
     Rule,
     api,
     everyone,
+    given,
     signed_in,
     status,
 )
 
-MEMBERS = ("organiser", "moderator", "member", "carer")
-
 
 def members(outcome: Outcome, **overrides: Outcome) -> Answers:
     """Members get `outcome`; every other signed-in person 403."""
-    return signed_in(FORBIDDEN, **{**dict.fromkeys(MEMBERS, outcome), **overrides})
+    return signed_in(FORBIDDEN, **given(MEMBERS, outcome, **overrides))
 
 
 def api_members(outcome: Outcome, **overrides: Outcome) -> Answers:
-    return api(FORBIDDEN, **{**dict.fromkeys(MEMBERS, outcome), **overrides})
+    return api(FORBIDDEN, **given(MEMBERS, outcome, **overrides))
 
 
 POST_ONLY = signed_in(NOT_ALLOWED)

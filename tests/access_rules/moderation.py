@@ -22,6 +22,8 @@ from tests import factories
 from tests.access_matrix import (
     BAD_REQUEST,
     FORBIDDEN,
+    MEMBERS,
+    MODERATORS,
     NOT_ALLOWED,
     NOT_FOUND,
     OK,
@@ -30,26 +32,24 @@ from tests.access_matrix import (
     Rule,
     api,
     everyone,
+    given,
     signed_in,
     status,
 )
-
-MEMBERS = ("organiser", "moderator", "member", "carer")
-MODERATORS = ("organiser", "moderator")
 
 
 def members(
     outcome: Outcome, *, others: Outcome = FORBIDDEN, **more: Outcome
 ) -> Answers:
-    return signed_in(others, **{**dict.fromkeys(MEMBERS, outcome), **more})
+    return signed_in(others, **given(MEMBERS, outcome, **more))
 
 
 def moderators(outcome: Outcome, **more: Outcome) -> Answers:
-    return signed_in(FORBIDDEN, **{**dict.fromkeys(MODERATORS, outcome), **more})
+    return signed_in(FORBIDDEN, **given(MODERATORS, outcome, **more))
 
 
 def api_moderators(outcome: Outcome, **more: Outcome) -> Answers:
-    return api(FORBIDDEN, **{**dict.fromkeys(MODERATORS, outcome), **more})
+    return api(FORBIDDEN, **given(MODERATORS, outcome, **more))
 
 
 POST_ONLY = signed_in(NOT_ALLOWED)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from kinwell.accounts.models import User
 from kinwell.communities import access as community_access
 from kinwell.communities.models import Community, Membership
+from kinwell.discussions import hooks
 from kinwell.discussions import services as discussion_services
 from kinwell.discussions.models import (
     DiscussionSettings,
@@ -36,7 +37,6 @@ from kinwell.discussions.moderation.record import (
     required_reason,
 )
 from kinwell.lib import audit, mail, ratelimit
-from kinwell.notifications.models import Notification
 
 FLAGS_PER_PERIOD = 10
 FLAG_PERIOD = 600
@@ -343,7 +343,8 @@ def move_thread(
     Flag.objects.filter(post__in=posts).update(community=to)
     ReadState.objects.filter(thread=thread).update(community=to)
     ThreadSubscription.objects.filter(thread=thread).update(community=to)
-    Notification.objects.filter(thread=thread).update(community=to)
+    for listener in hooks.thread_moved:
+        listener(thread, to)
     log_action(
         actor,
         source,
