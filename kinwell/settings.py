@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "kinwell.accounts.middleware.session_activity_middleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kinwell.accounts.middleware.acting_for_middleware",
     "kinwell.web.middleware.RateLimitMiddleware",
@@ -171,7 +171,15 @@ SESSION_COOKIE_SECURE = env_bool(
     "KINWELL_SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https")
 )
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With Redis, sessions are read from it and written through to the database,
+# so a page view needs no session query. Without it each server process
+# has its own memory cache, which would not see a logout made in another:
+# sessions then stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 # allauth: email is the login; real names are never asked for.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -205,7 +213,9 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_PASSKEY_SIGNUP_ENABLED = False
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or SITE_URL.startswith("http://127.0.0.1")
-USERSESSIONS_TRACK_ACTIVITY = True
+# Activity is tracked by kinwell.accounts.middleware.session_activity_middleware,
+# at most every five minutes per session instead of on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Mail: console by default, SMTP when KINWELL_EMAIL_BACKEND=smtp.
 _MAIL_BACKENDS = {
@@ -362,3 +372,7 @@ def support_resources_from_env() -> list[dict[str, str]]:
 
 
 KINWELL_SUPPORT_RESOURCES = support_resources_from_env()
+
+# Benchmark: `kinwell bench` turns this on in the server it starts, to serve
+# its floor page at /bench/floor (docs/performance.md). Off, the URL does not exist.
+KINWELL_BENCH_FLOOR = env_bool("KINWELL_BENCH_FLOOR")

@@ -1,5 +1,7 @@
+import time
 from collections.abc import Callable
 
+from allauth.usersessions.models import UserSession
 from django.http import HttpRequest, HttpResponse
 
 from kinwell.accounts.access import get_active_delegation
@@ -21,6 +23,31 @@ def acting_for_middleware(
         if delegation_id and delegation is None:
             del request.session[ACTING_FOR_SESSION_KEY]
         request.acting_for = delegation  # type: ignore[attr-defined]
+        return get_response(request)
+
+    return middleware
+
+
+SEEN_SESSION_KEY = "kinwell_seen"
+SEEN_EVERY_SECONDS = 300
+
+
+def session_activity_middleware(
+    get_response: Callable[[HttpRequest], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Keeps "Your sessions" (allauth's user sessions) up to date at most every
+    five minutes per session, rather than with a database write on every page
+    (which would queue every reader behind one writer on SQLite)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if request.user.is_authenticated and session.session_key:
+            seen = session.get(SEEN_SESSION_KEY) or ["", 0]
+            now = int(time.time())
+            stale = now - int(seen[1]) >= SEEN_EVERY_SECONDS
+            if seen[0] != session.session_key or stale:
+                UserSession.objects.create_from_request(request)
+                session[SEEN_SESSION_KEY] = [session.session_key, now]
         return get_response(request)
 
     return middleware
