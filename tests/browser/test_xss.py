@@ -276,8 +276,9 @@ def touch_links(page: Page, *, click: bool = True) -> None:
     """A real mouse over every link in the posts, focus on each, and a click
     on each that stays on this page. (A link elsewhere, here or on another
     site, cannot run script in this page: the inspection has checked that
-    every link is http, https or mailto.)"""
-    links = page.locator(".post-body a")
+    every link is http, https or mailto. An <a> without an address is no
+    link: nothing to hover, focus or follow.)"""
+    links = page.locator(".post-body a[href]")
     here = page.url.split("#")[0]
     for index in range(links.count()):
         link = links.nth(index)
