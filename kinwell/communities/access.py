@@ -4,11 +4,12 @@ Hidden communities do not exist for anyone outside them: every function here
 answers Http404 to an outsider, whatever the URL or the API path. People who
 may see a community but not act get PermissionDenied."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -90,6 +91,19 @@ def directory(user: Any, query: str = "") -> CommunityQuerySet:
             topic__icontains=query
         )
     return found.order_by("name")
+
+
+def member_counts(communities: Iterable[Community]) -> dict[int, int]:
+    """How many members each community has, in one query: counting a page of
+    communities, not grouping every community's memberships."""
+    ids = [community.pk for community in communities]
+    rows = (
+        Membership.objects.filter(community_id__in=ids)
+        .values_list("community_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows.values_list("community_id", "n"))
 
 
 def get_fork_proposal_for_user(user: Any, slug: str, proposal_id: int) -> ForkProposal:

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -49,10 +48,11 @@ def _page(request: HttpRequest, items: Any) -> Any:
 def directory(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    found = access.directory(request.user, query).annotate(
-        member_count=Count("memberships")
-    )
-    context = {"form": form, "query": query, "page": _page(request, found)}
+    page = _page(request, access.directory(request.user, query))
+    sizes = access.member_counts(page.object_list)
+    for community in page.object_list:
+        community.member_count = sizes.get(community.pk, 0)  # type: ignore[attr-defined]
+    context = {"form": form, "query": query, "page": page}
     return render(request, "communities/directory.html", context)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
 from kinwell.communities.models import Community, Membership
 from kinwell.discussions import access
@@ -24,7 +24,6 @@ from kinwell.discussions.models import (
 
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 30
-REACTION_ORDER = [kind for kind, _ in Reaction.Kind.choices]
 
 
 @dataclass
@@ -69,16 +68,11 @@ def first_unread_page(user: Any, thread: Thread) -> int:
 def thread_page(user: Any, thread: Thread, number: int) -> ThreadPage:
     number = min(max(1, number), page_count(thread))
     first = (number - 1) * POSTS_PER_PAGE + 1
-    posts = list(
+    posts: list[Post] = list(
         access.visible_posts(user, thread)
         .filter(number__gte=first, number__lt=first + POSTS_PER_PAGE)
-        .select_related(
-            "persona__user",
-            "persona__credential",
-            "written_by",
-            "in_reply_to__persona__user",
-            "in_reply_to__persona__credential",
-        )
+        .select_related("persona__user", "persona__credential", "written_by")
+        .annotate(reply_to_number=F("in_reply_to__number"))
         .prefetch_related("images")
         .order_by("number")
     )
@@ -100,24 +94,12 @@ def thread_page(user: Any, thread: Thread, number: int) -> ThreadPage:
 
 
 def _annotate_posts(user: Any, thread: Thread, page: ThreadPage) -> None:
-    """What the template shows with each post: its reactions and what the
-    reader may do with it. (No queries: the page's lookups are done.)"""
-    moderator = access.is_moderator(user, thread.community)
+    """What the reader may do with each post. (No queries.)"""
     for post in page.posts:
-        mine = page.mine.get(post.pk, set())
-        post.reaction_list = reactions_for(  # type: ignore[attr-defined]
-            page.reactions.get(post.pk, {}), mine
-        )
         post.can_edit = access.can_edit(user, post)  # type: ignore[attr-defined]
         post.is_own = user.pk is not None and user.pk in (  # type: ignore[attr-defined]
             post.author_id,
             post.written_by_id,
-        )
-        post.can_see_history = (  # type: ignore[attr-defined]
-            post.can_edit or moderator  # type: ignore[attr-defined]
-        )
-        post.is_unread = (  # type: ignore[attr-defined]
-            bool(page.last_read) and post.number > page.last_read
         )
 
 
@@ -175,20 +157,6 @@ def my_reactions(user: Any, post_ids: list[int]) -> dict[int, set[str]]:
     for post_id, kind in rows:
         mine[post_id].add(kind)
     return dict(mine)
-
-
-def reactions_for(counts: dict[str, int], mine: set[str]) -> list[dict[str, Any]]:
-    """The four reactions of one post, in their order, for the template."""
-    labels = dict(Reaction.Kind.choices)
-    return [
-        {
-            "kind": kind,
-            "label": labels[kind],
-            "count": counts.get(kind, 0),
-            "pressed": kind in mine,
-        }
-        for kind in REACTION_ORDER
-    ]
 
 
 # The thread list ---------------------------------------------------------------

@@ -3,12 +3,13 @@ and deleting posts, reactions, watching, tags and pictures."""
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from kinwell.accounts.forms import add_service_errors
@@ -25,9 +26,11 @@ from kinwell.discussions.forms import (
     ThreadForm,
     ThreadListForm,
 )
+from kinwell.discussions.items import post_item, reactions_item, thread_row
 from kinwell.discussions.models import Post, TagFollow, Thread
 from kinwell.discussions.moderation.queries import posts_with_urgent_flags
 from kinwell.lib.forms import first_message, posted
+from kinwell.lib.fragments import CSRF_PLACEHOLDER, render_each
 from kinwell.lib.htmx import render_page_or_partial
 from kinwell.lib.markdown import render_markdown
 
@@ -50,6 +53,10 @@ def threads(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "page": page,
+        "rows": render_each(
+            "discussions/_thread_row.html",
+            [thread_row(thread) for thread in page.object_list],
+        ),
         "tags": access.tags_of(community),
         "tag": tag,
         "can_post": access.can_post(request.user, community),
@@ -128,18 +135,40 @@ def _thread_context(request: HttpRequest, page: pages.ThreadPage) -> dict[str, A
     reply_form = None
     if access.can_reply(request.user, found):
         reply_form = _reply_form(request, community)
+    view = {
+        "slug": community.slug,
+        "reactions": page.reactions,
+        "mine": page.mine,
+        "is_member": access.membership(request.user, community) is not None,
+        "can_reply": reply_form is not None,
+        "can_moderate": access.is_moderator(request.user, community),
+        "last_read": page.last_read,
+        "urgent_ids": posts_with_urgent_flags([p.pk for p in page.posts]),
+        "page_count": page.page_count,
+    }
     return {
         "community": community,
         "thread": found,
         "page": page,
+        "entries": _entries(request, page, view),
         "tags": list(found.tags.all()),
-        "can_moderate": access.is_moderator(request.user, community),
-        "is_member": access.membership(request.user, community) is not None,
+        "can_moderate": view["can_moderate"],
+        "is_member": view["is_member"],
         "reply_form": reply_form,
         "subscription_form": SubscriptionForm(initial={"level": page.subscription}),
-        "urgent_post_ids": posts_with_urgent_flags([p.pk for p in page.posts]),
-        "support_resources": settings.KINWELL_SUPPORT_RESOURCES,
     }
+
+
+def _entries(
+    request: HttpRequest, page: pages.ThreadPage, view: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Each post with its HTML, rendered once for each way it looks."""
+    items = [post_item(post, view) for post in page.posts]
+    html = render_each("discussions/_post.html", items, csrf_token=get_token(request))
+    return [
+        {"post": post, "item": item, "html": piece}
+        for post, item, piece in zip(page.posts, items, html, strict=True)
+    ]
 
 
 def _reply_form(request: HttpRequest, community: Any, data: Any = None) -> ReplyForm:
@@ -307,17 +336,17 @@ def react(request: AuthenticatedRequest, slug: str, post_id: int) -> HttpRespons
             messages.error(request, error)
         return redirect(_post_url(found.thread, found))
     ids = [found.pk]
-    context = {
-        "community": found.community,
-        "post": found,
-        "reactions": pages.reactions_for(
-            pages.reaction_counts(ids).get(found.pk, {}),
-            pages.my_reactions(request.user, ids).get(found.pk, set()),
-        ),
-        "can_react": True,
-        "reaction_error": error,
-    }
-    return render(request, "discussions/_reactions.html", context)
+    item = reactions_item(
+        slug,
+        found.pk,
+        pages.reaction_counts(ids).get(found.pk, {}),
+        pages.my_reactions(request.user, ids).get(found.pk, set()),
+        can_react=True,
+    )
+    html = render_to_string(
+        "discussions/_reactions.html", {"item": item, "reaction_error": error}
+    )
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 @login_required

@@ -125,6 +125,14 @@ class PostOut(Schema):
     edited_at: datetime | None
 
 
+def _answered_number(post: Post) -> int | None:
+    # A page of posts comes with the number annotated (pages.thread_page).
+    if hasattr(post, "reply_to_number"):
+        number: int | None = post.reply_to_number
+        return number
+    return post.in_reply_to.number if post.in_reply_to else None
+
+
 def post_out(
     post: Post, counts: dict[str, int] | None = None, mine: set[str] | None = None
 ) -> dict[str, Any]:
@@ -137,7 +145,7 @@ def post_out(
         "status": post.status,
         "created_at": post.created_at,
         "edited_at": post.edited_at,
-        "in_reply_to": post.in_reply_to.number if post.in_reply_to else None,
+        "in_reply_to": _answered_number(post),
     }
     if not shown:
         return {**base, **_NOTHING_SHOWN}

@@ -1,0 +1,143 @@
+"""The plain values each post of a thread page and each row of a thread list
+shows, for kinwell.lib.fragments: the fragment templates see these dicts
+and nothing else, so a dict is a complete cache key for its HTML."""
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import dateformat, timezone
+from django.utils.timesince import timesince
+
+from kinwell.discussions.bylines import byline_html
+from kinwell.discussions.models import Post, Reaction, Thread
+from kinwell.lib.fragments import CSRF_PLACEHOLDER
+
+REACTION_LABELS = dict(Reaction.Kind.choices)
+
+
+def _when(moment: Any) -> dict[str, str]:
+    local = timezone.localtime(moment)
+    return {"iso": local.isoformat(), "text": dateformat.format(local, "j M Y, H:i")}
+
+
+def reactions_item(
+    slug: str, post_pk: int, counts: dict[str, int], mine: set[str], can_react: bool
+) -> dict[str, Any]:
+    """A post's four reactions: buttons for members, counts for others."""
+    return {
+        "pk": post_pk,
+        "slug": slug,
+        "can_react": can_react,
+        "csrf": CSRF_PLACEHOLDER,
+        "reactions": [
+            {
+                "kind": kind,
+                "label": label,
+                "count": counts.get(kind, 0),
+                "pressed": kind in mine,
+            }
+            for kind, label in REACTION_LABELS.items()
+        ],
+    }
+
+
+def post_item(post: Post, view: dict[str, Any]) -> dict[str, Any]:
+    """One post as this reader sees it. `view` holds what the page knows of
+    the reader: slug, reactions and mine, is_member, can_reply,
+    can_moderate, last_read, urgent_ids, page_count."""
+    slug = view["slug"]
+    own = getattr(post, "is_own", False)
+    published = post.status == Post.Status.PUBLISHED
+    show_text = post.status != Post.Status.DELETED and (
+        post.status != Post.Status.HIDDEN or own or view["can_moderate"]
+    )
+    can_edit = getattr(post, "can_edit", False)
+    item: dict[str, Any] = {
+        "pk": post.pk,
+        "slug": slug,
+        "number": post.number,
+        "byline": str(byline_html(post)),
+        "created": _when(post.created_at),
+        "edited": post.edited_at is not None,
+        "history": can_edit or view["can_moderate"],
+        "unread": bool(view["last_read"]) and post.number > view["last_read"],
+        "status": post.status,
+        "hidden_reason": post.hidden_reason,
+        "show_text": show_text,
+        "reply_to": _reply_to(post) if published else None,
+    }
+    if show_text:
+        item |= _text(post, slug, view)
+        item["actions"] = _actions(post, view, can_edit=can_edit, own=own)
+    return item
+
+
+def _reply_to(post: Post) -> dict[str, Any] | None:
+    number = getattr(post, "reply_to_number", None)
+    if post.in_reply_to_id is None or number is None:
+        return None
+    return {"number": number, "pk": post.in_reply_to_id}
+
+
+def _text(post: Post, slug: str, view: dict[str, Any]) -> dict[str, Any]:
+    published = post.status == Post.Status.PUBLISHED
+    return {
+        "body_html": post.body_html,
+        "support": settings.KINWELL_SUPPORT_RESOURCES
+        if post.pk in view["urgent_ids"]
+        else None,
+        "images": [
+            {
+                "pk": picture.pk,
+                "alt": picture.alt_text,
+                "width": picture.width,
+                "height": picture.height,
+            }
+            for picture in post.images.all()
+        ],
+        "reactions": reactions_item(
+            slug,
+            post.pk,
+            view["reactions"].get(post.pk, {}),
+            view["mine"].get(post.pk, set()),
+            view["can_reply"],
+        )
+        if published
+        else None,
+    }
+
+
+def _actions(
+    post: Post, view: dict[str, Any], *, can_edit: bool, own: bool
+) -> dict[str, Any]:
+    published = post.status == Post.Status.PUBLISHED
+    member = view["is_member"] and published
+    return {
+        "quote_page": view["page_count"] if view["can_reply"] and published else 0,
+        "who": member,
+        "flag": member and not own,
+        "edit": can_edit,
+    }
+
+
+def thread_row(thread: Thread) -> dict[str, Any]:
+    """One row of a community's thread list, as the reader sees it."""
+    opening = thread.opening_posts[0] if thread.opening_posts else None  # type: ignore[attr-defined]
+    replies = thread.post_count - 1
+    return {
+        "url": thread.get_absolute_url(),
+        "title": thread.title,
+        "pinned": thread.is_pinned,
+        "locked": thread.is_locked,
+        "closed": thread.is_closed,
+        "status": thread.status,
+        "members_only": thread.audience == Thread.Audience.MEMBERS,
+        "content_warning": bool(thread.content_warning),
+        "new": getattr(thread, "is_new", False),
+        "unread": getattr(thread, "unread", 0),
+        "byline": str(byline_html(opening)) if opening else "",
+        "replies": f"{replies} repl{'y' if replies == 1 else 'ies'}",
+        "last_iso": thread.last_posted_at.isoformat(),
+        "last_ago": timesince(thread.last_posted_at),
+        "tags": [(tag.slug, tag.name) for tag in thread.tags.all()],
+    }
