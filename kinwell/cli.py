@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATA_DIR = Path.cwd() / "var"
 
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         "manage": _manage,
         "export": _export,
         "import": _import,
+        "seed": _seed,
+        "bench": _bench,
     }[args.command]
     return handler(args, rest)
 
@@ -60,12 +63,45 @@ def _parser() -> argparse.ArgumentParser:
         metavar="EMAIL",
         help="the account that becomes the community's first organiser",
     )
+    seed = commands.add_parser(
+        "seed", help="fill an empty database with synthetic data for benchmarks"
+    )
+    seed.add_argument("--scale", choices=["small", "medium", "large"], required=True)
+    seed.add_argument(
+        "--seed", type=int, default=0, help="the same seed, the same data"
+    )
     commands.add_parser("worker", help="run the background task worker")
+    _add_bench_parser(commands)
     commands.add_parser("check", help="Django's deployment checks plus Kinwell's own")
     commands.add_parser(
         "manage", help="run a Django management command, e.g. 'kinwell manage migrate'"
     )
     return parser
+
+
+def _add_bench_parser(commands: "argparse._SubParsersAction[Any]") -> None:
+    bench = commands.add_parser(
+        "bench",
+        help="measure the production server under load, scenario by scenario",
+        description="Needs wrk and a database filled by 'kinwell seed' "
+        "(docs/performance.md).",
+    )
+    bench.add_argument(
+        "--scenarios", help="a comma-separated list (default: all of them)"
+    )
+    bench.add_argument(
+        "--duration", type=int, default=20, help="seconds per scenario (20)"
+    )
+    bench.add_argument(
+        "--connections", type=int, default=8, help="open connections (8)"
+    )
+    bench.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    bench.add_argument("--markdown", metavar="PATH", help="write the table as Markdown")
+    bench.add_argument(
+        "--skip-archive",
+        action="store_true",
+        help="leave out the export and import of a 100,000-post community",
+    )
 
 
 def _prepare_demo_environment() -> None:
@@ -142,6 +178,31 @@ def _run_command(name: str, *arguments: str) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace, rest: list[str]) -> int:
+    from kinwell.bench import run
+
+    return run.main(args)
+
+
+def _seed(args: argparse.Namespace, rest: list[str]) -> int:
+    _setup_django()
+    from kinwell.seeding.registry import SEED_PASSWORD, SeedError, seed
+
+    started = time.monotonic()
+    try:
+        context = seed(
+            args.scale, seed=args.seed, report=lambda line: print(line, flush=True)
+        )
+    except SeedError as error:
+        print(f"kinwell: {error}", file=sys.stderr)
+        return 1
+    for name, count in context.counts.items():
+        print(f"  {name:<24} {count:>10,}")
+    print(f"Seeded {args.scale} in {time.monotonic() - started:.0f} s.")
+    print(f"Accounts member1@… sign in with the password {SEED_PASSWORD!r}.")
+    return 0
+
+
 def _worker(args: argparse.Namespace, rest: list[str]) -> int:
     _setup_django()
     _call("db_worker", "--no-reload")
@@ -172,17 +233,22 @@ def _serve(args: argparse.Namespace, rest: list[str]) -> int:
 
     _call("collectstatic", "--no-input", "--verbosity", "0")
     web = _start_web_server(args.host, args.port, settings)
-    worker = subprocess.Popen([sys.executable, "-m", "kinwell.cli", "worker"])
+    worker = subprocess.Popen(worker_command())  # noqa: S603
     return _supervise([web, worker])
 
 
 def _start_web_server(
     host: str, port: int, settings: object
 ) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(web_server_command(host, port, settings))  # noqa: S603
+
+
+def web_server_command(host: str, port: int, settings: object) -> list[str]:
+    """The production web server, as `kinwell serve` and `kinwell bench` run it."""
     granian = (
         shutil.which("granian", path=str(Path(sys.executable).parent)) or "granian"
     )
-    command = [
+    return [
         granian,
         "--interface", "wsgi",
         "--host", host,
@@ -192,7 +258,10 @@ def _start_web_server(
         "--no-ws",
         "kinwell.wsgi:application",
     ]  # fmt: skip
-    return subprocess.Popen(command)  # noqa: S603
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "kinwell.cli", "worker"]
 
 
 def _supervise(processes: list[subprocess.Popen[bytes]]) -> int:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,6 +15,10 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# The benchmark's floor page, only in the server `kinwell bench` starts.
+if settings.KINWELL_BENCH_FLOOR:
+    urlpatterns.append(path("", include("kinwell.bench.urls")))
 
 handler404 = "kinwell.web.errors.not_found"
 handler500 = "kinwell.web.errors.server_error"

@@ -1,0 +1,322 @@
+"""What each scenario asks for, read from the seeded database: pages,
+threads, posts and words that exist, and signed-in sessions of seeded
+members (made here as `Client.force_login` makes them, so no password is
+needed), with a CSRF cookie and token for their POSTs.
+
+Writes are spread over many members because every account has its own rate
+limits (writes per minute, posts per ten minutes); the benchmark measures
+the server, not one account hitting its limit."""
+
+import math
+import random
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.models import Session
+from django.db.models import Max, Min
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.utils.module_loading import import_string
+
+from kinwell.accounts.models import User
+from kinwell.bench.lua import Request
+from kinwell.communities import access as community_access
+from kinwell.communities.models import Community, Membership
+from kinwell.communities.views import PAGE_SIZE
+from kinwell.discussions.models import Post, Sanction, Thread
+from kinwell.discussions.pages import POSTS_PER_PAGE, THREADS_PER_PAGE
+
+USER_AGENT = "kinwell-bench"
+# How many requests of each kind a list holds; wrk cycles through them.
+LIST_SIZE = 1000
+READERS = 50
+WRITERS = 400
+REPLIES = (
+    "Thank you for writing this. I had the same thing last winter and "
+    "**pacing** was what finally helped.",
+    "> some days are better than others\n\nYes. I keep a diary now, and it "
+    "shows me the pattern after a bad week.",
+    "My GP suggested smaller tasks and more breaks. It sounds obvious, but "
+    "it took me months to actually do it.",
+    "I'm sorry you're having a hard time. Rest first, then see how you feel "
+    "tomorrow; there is no rush to answer anyone.",
+)
+REACTIONS = ("me_too", "thank_you", "strength")
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    session_key: str
+    csrf_cookie: str
+    csrf_token: str
+
+    def headers(self) -> dict[str, str]:
+        cookie = (
+            f"{settings.SESSION_COOKIE_NAME}={self.session_key}; "
+            f"{settings.CSRF_COOKIE_NAME}={self.csrf_cookie}"
+        )
+        return {"Cookie": cookie, "X-CSRFToken": self.csrf_token}
+
+
+def sign_in(user: User) -> Member:
+    """A session for `user`, saved in the database the server reads."""
+    engine = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
+    request = HttpRequest()
+    request.session = engine()
+    request.META.update(REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT=USER_AGENT)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    session: SessionBase = request.session
+    session.save()
+    token = get_token(request)
+    return Member(
+        user_id=user.pk,
+        session_key=session.session_key or "",
+        csrf_cookie=request.META["CSRF_COOKIE"],
+        csrf_token=token,
+    )
+
+
+def sign_out(members: Iterable[Member]) -> None:
+    """Removes the benchmark's sessions (and their session records)."""
+    from allauth.usersessions.models import UserSession
+
+    keys = [member.session_key for member in members]
+    UserSession.objects.filter(session_key__in=keys).delete()
+    Session.objects.filter(session_key__in=keys).delete()
+
+
+def posting_members(limit: int, *, skip: int = 0) -> list[User]:
+    """Members (not moderators, nobody under a sanction) in order of id."""
+    sanctioned = Sanction.objects.values("user_id")
+    found = (
+        User.objects.filter(is_active=True, memberships__role=Membership.Role.MEMBER)
+        .exclude(pk__in=sanctioned)
+        .distinct()
+        .order_by("pk")
+    )
+    return list(found[skip : skip + limit])
+
+
+def _get(path: str, member: Member | None = None) -> Request:
+    headers = {"User-Agent": USER_AGENT}
+    if member is not None:
+        headers.update(member.headers())
+    return {"method": "GET", "path": path, "headers": headers, "body": ""}
+
+
+def _post(path: str, member: Member, fields: dict[str, str], *, htmx: bool) -> Request:
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Content-Type": "application/x-www-form-urlencoded",
+        **member.headers(),
+    }
+    if htmx:
+        headers["HX-Request"] = "true"
+    return {
+        "method": "POST",
+        "path": path,
+        "headers": headers,
+        "body": urlencode(fields),
+    }
+
+
+# Reading ----------------------------------------------------------------------
+
+
+def floor(rng: random.Random) -> list[Request]:
+    bounds = Post.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    low, high = bounds["low"] or 0, bounds["high"] or 0
+    top = max(low, high - 20)
+    return [_get(f"/bench/floor?after={rng.randint(low, top)}") for _ in range(200)]
+
+
+def home() -> list[Request]:
+    return [_get("/")]
+
+
+def directory() -> list[Request]:
+    listed = community_access.directory(AnonymousUser(), "").count()
+    pages = max(1, math.ceil(listed / PAGE_SIZE))
+    return [_get("/communities/")] + [
+        _get(f"/communities/?page={n}") for n in range(2, pages + 1)
+    ]
+
+
+def thread_lists() -> list[Request]:
+    requests = []
+    for slug in _public_slugs():
+        threads = Thread.objects.filter(
+            community__slug=slug,
+            status=Thread.Status.PUBLISHED,
+            audience=Thread.Audience.EVERYONE,
+        ).count()
+        pages = max(1, math.ceil(threads / THREADS_PER_PAGE))
+        requests += [
+            _get(f"/c/{slug}/threads/?page={n}") for n in range(1, min(pages, 5) + 1)
+        ]
+    return requests
+
+
+def _public_slugs() -> list[str]:
+    return list(
+        Community.objects.filter(visibility=Community.Visibility.PUBLIC)
+        .order_by("pk")
+        .values_list("slug", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Listed:
+    pk: int
+    slug: str
+    community_id: int
+    post_count: int
+
+    def page_path(self, rng: random.Random) -> str:
+        pages = max(1, math.ceil(self.post_count / POSTS_PER_PAGE))
+        return f"/c/{self.slug}/t/{self.pk}/?page={rng.randint(1, pages)}"
+
+
+def _threads(**conditions: object) -> list[Listed]:
+    rows = Thread.objects.filter(status=Thread.Status.PUBLISHED, **conditions)
+    return [
+        Listed(pk=pk, slug=slug, community_id=community, post_count=count)
+        for pk, slug, community, count in rows.order_by("pk").values_list(
+            "pk", "community__slug", "community_id", "post_count"
+        )
+    ]
+
+
+def visitor_thread_pages(rng: random.Random) -> list[Request]:
+    threads = _threads(
+        community__visibility=Community.Visibility.PUBLIC,
+        audience=Thread.Audience.EVERYONE,
+    )
+    return [_get(t.page_path(rng)) for t in _sample(rng, threads)]
+
+
+def member_thread_pages(rng: random.Random, members: list[Member]) -> list[Request]:
+    by_community = _threads_by_community()
+    requests = []
+    for member, community in _member_communities(rng, members):
+        for listed in _pick(rng, by_community.get(community, []), 20):
+            requests.append(_get(listed.page_path(rng), member))
+    rng.shuffle(requests)
+    return requests[:LIST_SIZE]
+
+
+def _threads_by_community() -> dict[int, list[Listed]]:
+    grouped: dict[int, list[Listed]] = {}
+    for listed in _threads():
+        grouped.setdefault(listed.community_id, []).append(listed)
+    return grouped
+
+
+def _member_communities(
+    rng: random.Random, members: list[Member]
+) -> list[tuple[Member, int]]:
+    """Each member with one of their communities."""
+    belongs: dict[int, list[int]] = {}
+    rows = Membership.objects.filter(user_id__in=[m.user_id for m in members])
+    for user_id, community_id in rows.values_list("user_id", "community_id"):
+        belongs.setdefault(user_id, []).append(community_id)
+    return [
+        (member, community)
+        for member in members
+        for community in _pick(rng, belongs.get(member.user_id, []), 3)
+    ]
+
+
+def _pick[T](rng: random.Random, items: list[T], k: int) -> list[T]:
+    return rng.sample(items, k=min(k, len(items)))
+
+
+def _sample[T](rng: random.Random, items: list[T]) -> list[T]:
+    return _pick(rng, items, LIST_SIZE)
+
+
+# Six letters or more: the words people look for, not "about" or "after".
+WORD = re.compile(r"[a-z]{6,14}")
+
+
+def search_words(rng: random.Random, count: int = 40) -> list[str]:
+    """Common words of the posts themselves, so every search finds something."""
+    ids = list(Post.objects.order_by("pk").values_list("pk", flat=True)[:20000])
+    bodies = Post.objects.filter(pk__in=_pick(rng, ids, 300)).values_list(
+        "body", flat=True
+    )
+    counted: Counter[str] = Counter()
+    for body in bodies:
+        counted.update(set(WORD.findall(body.lower())))
+    return [word for word, seen in counted.most_common(count) if seen > 1]
+
+
+def searches(rng: random.Random, members: list[Member]) -> list[Request]:
+    words = search_words(rng)
+    return [
+        _get(f"/search/?{urlencode({'q': word})}", rng.choice(members))
+        for word in words
+        for _ in range(5)
+    ]
+
+
+def notifications(members: list[Member]) -> list[Request]:
+    return [_get("/notifications/", member) for member in members]
+
+
+# Writing ----------------------------------------------------------------------
+
+
+def replies(rng: random.Random, members: list[Member]) -> list[Request]:
+    """Each writer replies in threads of their own communities that take replies."""
+    open_threads = _threads(is_locked=False, is_closed=False)
+    by_community: dict[int, list[Listed]] = {}
+    for listed in open_threads:
+        by_community.setdefault(listed.community_id, []).append(listed)
+    requests: list[Request] = []
+    for member, community in _member_communities(rng, members):
+        for listed in _pick(rng, by_community.get(community, []), 3):
+            body = f"{rng.choice(REPLIES)}\n\n(Reply {len(requests) + 1}.)"
+            path = f"/c/{listed.slug}/t/{listed.pk}/reply"
+            requests.append(_post(path, member, {"body": body}, htmx=False))
+    rng.shuffle(requests)
+    return requests
+
+
+def reactions(rng: random.Random, members: list[Member]) -> list[Request]:
+    """Each reactor toggles reactions on other people's published posts in
+    their own communities (htmx, as the page's buttons send them)."""
+    requests: list[Request] = []
+    for member, community in _member_communities(rng, members):
+        offset = rng.randrange(50)
+        for pk, slug in _posts_to_react_to(community, member.user_id, offset):
+            fields = {"kind": rng.choice(REACTIONS)}
+            path = f"/c/{slug}/p/{pk}/react"
+            requests.append(_post(path, member, fields, htmx=True))
+    rng.shuffle(requests)
+    return requests
+
+
+def _posts_to_react_to(
+    community: int, user_id: int, offset: int
+) -> list[tuple[int, str]]:
+    found = (
+        Post.objects.filter(
+            community_id=community,
+            status=Post.Status.PUBLISHED,
+            thread__status=Thread.Status.PUBLISHED,
+        )
+        .exclude(author_id=user_id)
+        .exclude(written_by_id=user_id)
+        .order_by("pk")
+        .values_list("pk", "community__slug")[offset : offset + 3]
+    )
+    return list(found)

@@ -1,0 +1,61 @@
+"""How much each scale makes. Later features add their own numbers here."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    communities: int
+    members: int
+    posts: int
+    # The longest thread, made on purpose so every scale has one page deep
+    # in a very long thread; the others follow a long-tailed draw.
+    longest_thread: int
+    # The cap of that draw, so one unlucky draw cannot swallow the budget.
+    thread_cap: int
+    # Distinct post bodies, each cooked once and reused.
+    bodies: int
+    flags: int
+    notifications: int
+    batch: int = 2000
+
+
+SCALES = {
+    scale.name: scale
+    for scale in (
+        Scale(
+            name="small",
+            communities=3,
+            members=200,
+            posts=2_000,
+            longest_thread=150,
+            thread_cap=120,
+            bodies=400,
+            flags=6,
+            notifications=300,
+        ),
+        Scale(
+            name="medium",
+            communities=100,
+            members=10_000,
+            posts=200_000,
+            longest_thread=2_500,
+            thread_cap=1_000,
+            bodies=3_000,
+            flags=200,
+            notifications=20_000,
+        ),
+        Scale(
+            name="large",
+            communities=500,
+            members=50_000,
+            posts=1_000_000,
+            longest_thread=5_000,
+            thread_cap=1_000,
+            bodies=4_000,
+            flags=1_000,
+            notifications=100_000,
+        ),
+    )
+}
