@@ -27,7 +27,7 @@ from kinwell.discussions.models import (
     Thread,
 )
 from tests import factories
-from tests.helpers import assert_bounded_queries
+from tests.helpers import assert_bounded_queries, count_queries
 
 Clients = Callable[[User], Client]
 
@@ -616,7 +616,15 @@ def test_thread_page_queries_do_not_grow_with_posts(
         thread.refresh_from_db()
 
     url = thread_url(thread, "?page=1")
-    assert_bounded_queries(lambda: client.get(url), add, max_queries=28, rows=3)
+    client.get(url)  # warm caches (content types, the session)
+    # Each count is the reader's first view after new posts (which also
+    # remembers how far they read); the next view of the same page is less.
+    add(3)
+    few = count_queries(lambda: client.get(url))
+    add(9)
+    many = count_queries(lambda: client.get(url))
+    assert few == many <= 28, (few, many)
+    assert count_queries(lambda: client.get(url)) < many
 
 
 def test_a_community_of_10000_threads_lists_them(

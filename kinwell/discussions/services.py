@@ -396,7 +396,7 @@ def toggle_reaction(actor: User, *, post: Post, kind: str) -> bool:
 
 def mark_read(actor: User, *, thread: Thread, up_to: int) -> None:
     """Remembers how far `actor` has read; never moves backwards. (One
-    query once the reader has a row: the thread page calls it every time.)"""
+    query once the reader has a row.)"""
     up_to = max(0, min(up_to, thread.post_count))
     moved = ReadState.objects.filter(user=actor, thread=thread).update(
         last_read_number=Greatest(F("last_read_number"), Value(up_to)),

@@ -114,7 +114,10 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     number = _page_number(request, found)
     page = pages.thread_page(request.user, found, number)
     if request.user.is_authenticated:
-        services.mark_read(request.user, thread=found, up_to=page.last_number_shown)
+        if page.last_number_shown > page.last_read:
+            services.mark_read(
+                request.user, thread=found, up_to=page.last_number_shown
+            )
         for listener in hooks.thread_read:
             listener(request.user, found)
     return render(request, "discussions/thread.html", _thread_context(request, page))
