@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from kinwell.accounts.decorators import mfa_gate
@@ -33,6 +34,7 @@ from kinwell.communities.forms import (
 from kinwell.communities.health import health_panel
 from kinwell.communities.models import Community, JoinRequest, Membership
 from kinwell.lib.forms import first_message, posted
+from kinwell.lib.fragments import render_each
 from kinwell.lib.markdown import render_markdown
 
 PAGE_SIZE = 50
@@ -45,14 +47,31 @@ def _page(request: HttpRequest, items: Any) -> Any:
 # Finding communities -------------------------------------------------------
 
 
+def directory_card(community: Community, members: int) -> dict[str, Any]:
+    """What the directory shows of a community, for its cached fragment."""
+    return {
+        "url": community.get_absolute_url(),
+        "name": community.name,
+        "topic": community.topic,
+        "description": Truncator(community.description).words(30, truncate=" …"),
+        "members": members,
+        "visibility": community.get_visibility_display(),
+        "cluster": community.cluster.name if community.cluster else "",
+    }
+
+
 def directory(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     page = _page(request, access.directory(request.user, query))
     sizes = access.member_counts(page.object_list)
-    for community in page.object_list:
-        community.member_count = sizes.get(community.pk, 0)  # type: ignore[attr-defined]
-    context = {"form": form, "query": query, "page": page}
+    cards = [directory_card(c, sizes.get(c.pk, 0)) for c in page.object_list]
+    context = {
+        "form": form,
+        "query": query,
+        "page": page,
+        "cards": render_each("communities/_directory_card.html", cards),
+    }
     return render(request, "communities/directory.html", context)
 
 
