@@ -8,8 +8,9 @@ from django.contrib.auth.models import (
     PermissionsMixin,
 )
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+
+from kinwell.lib.urls import cached_reverse
 
 
 def new_public_id() -> str:
@@ -123,7 +124,7 @@ class Persona(models.Model):
         return self.label
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:persona", args=[self.public_id])
+        return cached_reverse("accounts:persona", self.public_id)
 
     @property
     def is_professional(self) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from kinwell.accounts.models import Persona
 from kinwell.communities.models import Community
+from kinwell.lib.urls import cached_reverse
 
 
 class Tag(models.Model):
@@ -101,7 +102,7 @@ class Thread(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("discussions:thread", args=[self.community.slug, self.pk])
+        return cached_reverse("discussions:thread", self.community.slug, self.pk)
 
     @property
     def accepts_replies(self) -> bool:

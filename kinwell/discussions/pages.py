@@ -23,6 +23,11 @@ from kinwell.discussions.models import (
 )
 
 POSTS_PER_PAGE = 20
+BYLINE_FIELDS = (
+    "thread_id", "author_id", "placeholder_author", "written_by__display_name",
+    "persona__kind", "persona__public_id", "persona__name",
+    "persona__user__display_name", "persona__credential__profession",
+)  # fmt: skip
 THREADS_PER_PAGE = 30
 
 
@@ -173,8 +178,11 @@ def thread_list(
     threads = access.visible_threads(user, community)
     if tag:
         threads = threads.filter(tags__slug=tag)
-    opening = Post.objects.filter(number=1).select_related(
-        "persona__user", "persona__credential"
+    # Only what a byline needs: not the (long) text of each opening post.
+    opening = (
+        Post.objects.filter(number=1)
+        .select_related("persona__user", "persona__credential", "written_by")
+        .only(*BYLINE_FIELDS)
     )
     # Pinned first, then the most recently active.
     listed: QuerySet[Thread] = (
