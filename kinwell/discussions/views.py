@@ -115,9 +115,7 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     page = pages.thread_page(request.user, found, number)
     if request.user.is_authenticated:
         if page.last_number_shown > page.last_read:
-            services.mark_read(
-                request.user, thread=found, up_to=page.last_number_shown
-            )
+            services.mark_read(request.user, thread=found, up_to=page.last_number_shown)
         for listener in hooks.thread_read:
             listener(request.user, found)
     return render(request, "discussions/thread.html", _thread_context(request, page))
