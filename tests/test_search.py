@@ -18,7 +18,8 @@ from kinwell.discussions import services
 from kinwell.discussions.models import DiscussionSettings, Post, Tag, Thread
 from kinwell.discussions.moderation import services as moderation
 from kinwell.lib import ratelimit
-from kinwell.search.backends import CLOSE, OPEN, marked, parse
+from kinwell.search import results
+from kinwell.search.backends import CLOSE, OPEN, Window, marked, parse
 from tests import factories
 from tests.helpers import assert_bounded_queries
 
@@ -218,7 +219,8 @@ def test_community_filter(
     assert hit_count(search(visitor_client, "walking")) == 2
     only = search(visitor_client, "walking", community=other.slug)
     assert hit_count(only) == 1
-    assert other.name in only
+    assert f'<option value="{other.slug}" selected>{other.name}</option>' in only
+    assert f'<option value="{community.slug}">{community.name}</option>' in only
 
 
 def test_a_community_one_may_not_read_is_an_unknown_community(
@@ -562,3 +564,153 @@ def test_marked_escapes_everything_but_its_own_marks() -> None:
     assert marked(f"{CLOSE}x{OPEN}y") == "x<mark>y</mark>"
     assert marked(f"{OPEN}{OPEN}x{CLOSE}{CLOSE}") == "<mark>x</mark>"
     assert marked(None) == ""
+
+
+# The window: only the newest matches are ranked -----------------------------
+
+
+@pytest.fixture
+def window_of_five(monkeypatch: pytest.MonkeyPatch) -> int:
+    """A window of five matches, so a test need not write a thousand."""
+    monkeypatch.setattr(results, "WINDOW", 5)
+    return 5
+
+
+def write_posts(author: User, community: Community, body: str, count: int) -> None:
+    thread = factories.make_thread(author, community, title="Notes", body=body)
+    factories.make_replies(author, thread, count - 1)
+    Post.objects.filter(thread=thread).update(body=body)
+
+
+def test_beyond_the_window_the_count_says_more_than(
+    community: Community, member: User, visitor_client: Client, window_of_five: int
+) -> None:
+    write_posts(member, community, "oldest walking", 1)
+    write_posts(member, community, "walking", 6)
+    html = search(visitor_client, "walking")
+    assert "More than 5 results for “walking”" in html
+    assert hit_count(html) == 5
+    # The newest five are the window: the oldest post is not among them.
+    assert "oldest" not in html
+    assert "Only the newest 5 matches are ranked" not in html  # one page only
+
+
+def test_below_the_window_the_count_is_exact(
+    community: Community, member: User, visitor_client: Client, window_of_five: int
+) -> None:
+    write_posts(member, community, "walking", 5)
+    assert "5 results for “walking”" in search(visitor_client, "walking")
+    assert "More than" not in search(visitor_client, "walking")
+
+
+def test_the_window_ranks_title_matches_first(
+    community: Community, member: User, visitor_client: Client
+) -> None:
+    factories.make_thread(member, community, title="Walking aids", body="Sticks.")
+    write_posts(member, community, "walking", 3)
+    html = search(visitor_client, "walking")
+    assert "4 results for “walking”" in html
+    assert html.index("<mark>Walking</mark> aids") < html.index("Reply #2")
+
+
+@pytest.mark.parametrize("where", ["title", "body"])
+def test_hidden_newest_matches_neither_fill_the_window_nor_the_count(
+    where: str,
+    hidden_community: Community,
+    community: Community,
+    member: User,
+    outsider: User,
+    client_for: Clients,
+    window_of_five: int,
+) -> None:
+    """A hidden community whose newest posts all match must not push what a
+    searcher may read out of the window, nor change the count: the page is
+    the very one it was before they were written."""
+    write_posts(member, community, "walking", 3)
+    clients = {"visitor": Client(), "outsider": client_for(outsider)}
+    before = {name: search(client, "walking") for name, client in clients.items()}
+    with ratelimit.suspended():
+        for _ in range(2 * window_of_five):
+            if where == "title":
+                factories.make_thread(
+                    member, hidden_community, title=f"Walking {CANARY}", body="x"
+                )
+            else:
+                factories.make_thread(
+                    member, hidden_community, body=f"walking {CANARY}"
+                )
+    for name, client in clients.items():
+        after = search(client, "walking")
+        assert "3 results for “walking”" in after
+        assert CANARY not in after
+        assert normalised(after, "walking") == normalised(before[name], "walking")
+    assert "More than 5 results" in search(client_for(member), "walking")
+
+
+def test_paging_stops_at_the_window(
+    community: Community, member: User, visitor_client: Client
+) -> None:
+    write_posts(member, community, "walking", 45)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(results, "WINDOW", 30)
+        first = search(visitor_client, "walking")
+        last = search(visitor_client, "walking", page="2")
+    assert "More than 30 results" in first
+    assert "Page 1 of 2." in first
+    assert "Only the newest 30 matches are ranked" in first
+    assert hit_count(last) == 10
+    assert 'rel="next"' not in last
+
+
+def test_ranked_adds_body_and_title_and_keeps_the_newest() -> None:
+    window = Window(
+        in_body=[(9, -1.0), (7, -2.0), (4, -1.0)], in_title=[(7, -3.0), (2, -9.0)]
+    )
+    assert results.ranked(window, 10) == ([2, 7, 9, 4], True)
+    assert results.ranked(window, 3) == ([7, 9, 4], False)
+
+
+def test_scope_tokens_are_not_words(
+    community: Community, member: User, visitor_client: Client
+) -> None:
+    """Each indexed row also carries its community ("c42") and a post its
+    persona ("p7") as tokens, to narrow a search by community or author;
+    searching for them finds nothing."""
+    factories.make_thread(member, community, title="Scope", body="walking")
+    persona = Persona.objects.get(user=member, kind=Persona.Kind.PERSONAL)
+    for token in (f"c{community.pk}", f"p{persona.pk}"):
+        for query in (token, f'"{token.upper()}"', f"walking {token}"):
+            assert hit_count(search(visitor_client, query)) == 0
+    assert hit_count(search(visitor_client, "walking", community=community.slug)) == 1
+    assert hit_count(search(visitor_client, "walking", author=persona.public_id)) == 1
+
+
+def test_the_author_filter_follows_a_persona_change(
+    community: Community, clinician: User, visitor_client: Client
+) -> None:
+    """The persona token is rewritten with the post."""
+    Membership.objects.create(community=community, user=clinician)
+    personal = Persona.objects.get(user=clinician, kind=Persona.Kind.PERSONAL)
+    anonymous = Persona.objects.get(
+        user=clinician, kind=Persona.Kind.ANONYMOUS_PROFESSIONAL
+    )
+    thread = factories.make_thread(clinician, community, body="statins")
+    Post.objects.filter(thread=thread).update(persona=anonymous)
+    assert hit_count(search(visitor_client, "statins", author=personal.public_id)) == 0
+    assert hit_count(search(visitor_client, "statins", author=anonymous.public_id)) == 1
+
+
+def test_the_community_filter_narrows_the_window(
+    community: Community,
+    organiser: User,
+    member: User,
+    visitor_client: Client,
+    window_of_five: int,
+) -> None:
+    """Newer matches elsewhere do not fill a community's window."""
+    other = factories.make_community(organiser, members=(member,))
+    write_posts(member, community, "walking", 3)
+    write_posts(member, other, "walking", 8)
+    html = search(visitor_client, "walking", community=community.slug)
+    assert "3 results for “walking”" in html
+    assert other.name not in html.split("results-heading")[1]

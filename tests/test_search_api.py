@@ -13,6 +13,7 @@ from kinwell.communities.models import Community, Membership
 from kinwell.discussions import services
 from kinwell.discussions.moderation import services as moderation
 from kinwell.lib import ratelimit
+from kinwell.search import results
 from tests import factories
 from tests.helpers import API, assert_bounded_queries, assert_error
 
@@ -137,8 +138,16 @@ def test_canaries_are_never_found_through_the_api(
     ]
     for client in callers:
         for scope in ({}, {"community": hidden_community.slug}):
-            assert search(client, CANARY, **scope) == {"items": [], "count": 0}
-            assert search(client, NOWHERE, **scope) == {"items": [], "count": 0}
+            assert search(client, CANARY, **scope) == {
+                "items": [],
+                "count": 0,
+                "more": False,
+            }
+            assert search(client, NOWHERE, **scope) == {
+                "items": [],
+                "count": 0,
+                "more": False,
+            }
     assert search(client_for(member), CANARY)["count"] == 3
     assert search(token_client(member), CANARY)["count"] == 3
 
@@ -176,3 +185,28 @@ def test_the_api_runs_a_fixed_number_of_queries(
         add_rows,
         max_queries=3,
     )
+
+
+def test_the_window_of_newest_matches(
+    hidden_community: Community,
+    community: Community,
+    member: User,
+    visitor_client: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only the newest matches are ranked and paged (here five); newer ones
+    the caller may not read take no place among them and are not counted."""
+    monkeypatch.setattr(results, "WINDOW", 5)
+    with ratelimit.suspended():
+        for number in range(7):
+            factories.make_thread(member, community, title=f"Iron {number}")
+        for _ in range(6):
+            factories.make_thread(member, hidden_community, title=f"Iron {CANARY}")
+    first = search(visitor_client, "iron", limit=3)
+    rest = search(visitor_client, "iron", limit=10, offset=3)
+    assert first["count"] == rest["count"] == 5
+    assert first["more"] is rest["more"] is True
+    seen = [item["thread_title"] for item in first["items"] + rest["items"]]
+    assert sorted(seen) == [f"Iron {number}" for number in range(2, 7)]
+    assert search(visitor_client, "iron", offset=5)["items"] == []
+    assert CANARY not in str(first) + str(rest)

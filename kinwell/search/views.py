@@ -3,11 +3,12 @@ every result page has an address."""
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from kinwell.discussions.models import Post
 from kinwell.search.forms import SearchForm
 from kinwell.search.results import PER_PAGE, Criteria, find, hits
 
@@ -23,14 +24,16 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _results(request: HttpRequest, criteria: Criteria) -> dict[str, Any]:
-    page = Paginator(find(request.user, criteria), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    found = find(request.user, criteria)
+    page: Page[Post] = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
     others = request.GET.copy()
     others.pop("page", None)
     return {
         "searched": True,
         "page": page,
+        # Beyond the window, the count is "more than" it.
+        "more": not found.exact,
+        "window": found.limit,
         "hits": hits(list(page.object_list), criteria.terms),
         "query_string": others.urlencode(),
     }

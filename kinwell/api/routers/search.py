@@ -33,5 +33,6 @@ def search(request: HttpRequest, filters: Query[SearchIn]) -> dict[str, Any]:
     page = list(found[filters.offset : filters.offset + filters.limit])
     return {
         "count": found.count(),
+        "more": not found.exact,
         "items": [hit_out(hit) for hit in hits(page, criteria.terms)],
     }

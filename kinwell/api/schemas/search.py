@@ -76,6 +76,10 @@ class HitOut(Schema):
 class SearchOut(Schema):
     items: list[HitOut]
     count: int = Field(description="How many hits in all, on every page.")
+    more: bool = Field(
+        description="More hits than `count`: only the newest 1,000 matches "
+        "are ranked and paged."
+    )
 
 
 def hit_out(hit: Hit) -> dict[str, Any]:

@@ -3,13 +3,20 @@ PostgreSQL full-text one, chosen by the database in use. The only raw SQL
 outside migrations lives in this package.
 
 Callers decide *which* posts may be found (a QuerySet that already carries
-every visibility rule); a backend only narrows it to those matching the
-words, orders it by relevance, and marks the words in snippets."""
+every visibility rule); a backend only finds, among those, the newest that
+match the words, ranks them, and marks the words in snippets.
+
+Why the newest only: a common word matches a large share of a million
+posts, and ranking or even counting all of them takes seconds. Both
+databases can walk their full-text matches from the newest down and stop
+after a few hundred, the visibility rules checked on the way (never after),
+so a search costs about the same whatever the size of the service."""
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -22,6 +29,8 @@ from kinwell.discussions.models import Post
 # after escaping everything else, so only our tags are ever markup.
 OPEN = "\ue000"
 CLOSE = "\ue001"
+# A match in the title counts three times a match in the body.
+TITLE_WEIGHT = 3
 # Beyond this the query is cut: a search box is not a place for essays.
 MAX_PHRASES = 12
 _PIECE = re.compile(r'"([^"]*)"|([^\s"]+)')
@@ -62,13 +71,40 @@ class Snippet:
     body: str | None
 
 
+@dataclass(frozen=True)
+class Window:
+    """The newest matches among the posts a search may find, each with its
+    rank (lower is better). `in_body` holds the posts whose body matches,
+    newest first; `in_title` the opening posts of the threads whose title
+    matches, newest thread first, ranked with the title's weight. Each
+    holds at most the limit asked for, plus one to tell that there are more."""
+
+    in_body: list[tuple[int, float]]
+    in_title: list[tuple[int, float]]
+
+
 class Backend(Protocol):
-    def matching(self, posts: QuerySet[Post], terms: Terms) -> QuerySet[Post]:
-        """`posts` narrowed to those matching `terms`, most relevant first."""
+    def newest(
+        self,
+        posts: QuerySet[Post],
+        terms: Terms,
+        limit: int,
+        *,
+        community: str = "",
+        author: str = "",
+    ) -> Window:
+        """The newest `limit` + 1 of `posts` matching `terms` in their body,
+        and as many opening posts matching in their thread's title, in one
+        query. `posts` must be a query of posts with its filters only (no
+        ordering, slicing or annotation): it is run as a condition on each
+        match, so nothing outside it is ever read, counted or ranked.
+        `community` (a slug) and `author` (a persona's public id), filters
+        `posts` already holds, let the backend narrow the matches too, before
+        it checks them one by one."""
         ...
 
-    def snippets(self, post_ids: list[int], terms: Terms) -> dict[int, Snippet]:
-        """Snippets of these posts (a page of `matching`), in one query."""
+    def snippets(self, posts: Sequence[Post], terms: Terms) -> dict[int, Snippet]:
+        """Snippets of these posts (a page of the window), in one query."""
         ...
 
 
@@ -98,3 +134,13 @@ def marked(text: str | None) -> SafeString:
     if inside:
         html.append("</mark>")
     return mark_safe("".join(html))  # noqa: S308 - everything else is escaped
+
+
+def visible(posts: QuerySet[Post], **where: object) -> tuple[str, list[Any]]:
+    """A SELECT of `posts` narrowed by `where`, whose values refer to the
+    outer query's row (RawSQL), with its parameters: the visibility rules
+    and filters, compiled by Django, for a backend to check match by match
+    in an EXISTS."""
+    inner = posts.filter(**where).order_by().values("pk")[:1]
+    sql, params = inner.query.sql_with_params()
+    return sql, list(params)
