@@ -82,6 +82,15 @@ class Window:
     in_body: list[tuple[int, float]]
     in_title: list[tuple[int, float]]
 
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple[Any, ...]]) -> "Window":
+        """From the backends' one query: (0 for a body match or 1 for a title
+        match, post id, rank) in each row."""
+        return cls(
+            in_body=[(row[1], row[2]) for row in rows if row[0] == 0],
+            in_title=[(row[1], row[2]) for row in rows if row[0] == 1],
+        )
+
 
 class Backend(Protocol):
     def newest(

@@ -246,11 +246,7 @@ class SQLiteBackend:
         params += [*title_params, limit + 1]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return Window(
-            in_body=[(row[1], row[2]) for row in rows if row[0] == 0],
-            in_title=[(row[1], row[2]) for row in rows if row[0] == 1],
-        )
+            return Window.from_rows(cursor.fetchall())
 
     def snippets(self, posts: Sequence[Post], terms: Terms) -> dict[int, Snippet]:
         if not posts:
