@@ -76,6 +76,32 @@ def visible_threads(user: Any, community: Community) -> QuerySet[Thread]:
     return Thread.objects.filter(thread_filter(user, community))
 
 
+def readable_posts_filter(user: Any, *, via: str = "") -> Q:
+    """The posts `user` may read in every community at once, as a filter on
+    a query that reaches a post through `via` ("" on posts themselves,
+    "post__" on rows that point at one): published posts of published
+    threads; in a public community those of threads for everyone, and all of
+    them in the communities `user` belongs to. The rule of visible_threads
+    and visible_posts for a reader who does not moderate, for whole lists
+    (search, notifications) in one query."""
+    shown = Q(
+        **{
+            f"{via}status": Post.Status.PUBLISHED,
+            f"{via}thread__status": Thread.Status.PUBLISHED,
+        }
+    )
+    open_to_all = Q(
+        **{
+            f"{via}community__visibility": Community.Visibility.PUBLIC,
+            f"{via}thread__audience": Thread.Audience.EVERYONE,
+        }
+    )
+    if not _is_signed_in(user):
+        return shown & open_to_all
+    member_of = Membership.objects.filter(user=user).values("community_id")
+    return shown & (open_to_all | Q(**{f"{via}community_id__in": member_of}))
+
+
 def get_thread_for_user(user: Any, slug: str, thread_id: int) -> Thread:
     community = community_access.get_community_for_user(user, slug)
     thread = get_object_or_404(visible_threads(user, community), pk=thread_id)

@@ -173,10 +173,6 @@ class Post(models.Model):
         return reverse("discussions:post", args=[self.community.slug, self.pk])
 
     @property
-    def is_visible_to_all(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
-    @property
     def is_opening(self) -> bool:
         return self.number == 1
 

@@ -9,10 +9,11 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from kinwell.communities.models import Community, Membership
+from kinwell.communities.models import Community
+from kinwell.discussions.access import readable_posts_filter
 from kinwell.discussions.models import Post, Thread
 
 
@@ -20,19 +21,8 @@ class NotificationQuerySet(QuerySet["Notification"]):
     def readable_by(self, user: Any) -> "NotificationQuerySet":
         """`user`'s notifications about posts they may still read. A post
         hidden later, or a members-only thread after the member left, drops
-        out of the list and the count (the rule of discussions.access, for a
-        whole list in one query)."""
-        member_of = Membership.objects.filter(user=user).values("community_id")
-        open_to_all = Q(
-            community__visibility=Community.Visibility.PUBLIC,
-            thread__audience=Thread.Audience.EVERYONE,
-        )
-        return self.filter(
-            Q(community_id__in=member_of) | open_to_all,
-            user=user,
-            post__status=Post.Status.PUBLISHED,
-            thread__status=Thread.Status.PUBLISHED,
-        )
+        out of the list and the count."""
+        return self.filter(readable_posts_filter(user, via="post__"), user=user)
 
     def unread(self) -> "NotificationQuerySet":
         return self.filter(read_at__isnull=True)

@@ -14,7 +14,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 
 from kinwell.communities.models import Community, Membership
-from kinwell.discussions.models import Post, Thread
+from kinwell.discussions.access import readable_posts_filter
+from kinwell.discussions.models import Post
 
 
 def _member_of(user: Any) -> QuerySet[Membership, int] | None:
@@ -35,15 +36,6 @@ def readable_communities(user: Any) -> QuerySet[Community]:
 def searchable_posts(user: Any) -> QuerySet[Post]:
     """Every post `user` may find. A post whose thread lives in another
     community than the post (a move half done) is left out."""
-    everyone = Q(thread__audience=Thread.Audience.EVERYONE)
-    member_of = _member_of(user)
-    audience = (
-        everyone if member_of is None else everyone | Q(community_id__in=member_of)
-    )
     return Post.objects.filter(
-        audience,
-        status=Post.Status.PUBLISHED,
-        thread__status=Thread.Status.PUBLISHED,
-        thread__community_id=F("community_id"),
-        community_id__in=readable_communities(user).values("pk"),
+        readable_posts_filter(user), thread__community_id=F("community_id")
     )
