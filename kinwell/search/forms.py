@@ -1,13 +1,13 @@
 """The search form. Its lists of communities and tags hold only what the
 searcher may read, so the form itself reveals nothing else."""
 
-from html import escape
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from kinwell.accounts.forms import KinwellForm
 from kinwell.discussions.models import Tag
@@ -35,16 +35,18 @@ class Select(forms.Select):
         renderer: Any = None,
     ) -> SafeString:
         chosen = {str(item) for item in self.format_value(value)}
-        options = "".join(
-            f'<option value="{escape(str(key))}"'
-            f"{' selected' if str(key) in chosen else ''}>{escape(str(label))}</option>"
-            for key, label in self.choices
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if str(key) in chosen else "", label)
+                for key, label in self.choices
+            ),
         )
         attributes = flatatt(
             self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         )
-        # Every value and label above is escaped (html.escape: quotes too).
-        return mark_safe(f"<select{attributes}>{options}</select>")  # noqa: S308
+        return format_html("<select{}>{}</select>", attributes, options)
 
 
 class SearchForm(KinwellForm):
