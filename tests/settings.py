@@ -21,3 +21,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # Threads of the live server close their connections after each request, so the
 # PostgreSQL test database can be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "kinwell.lib.sqlite":  # noqa: F405
+    # In memory, as Django makes SQLite test databases for its own backend
+    # (pytest-django recognises that backend by its name only).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kinwell.accounts.middleware import SEEN_SESSION_KEY
 from kinwell.accounts.models import User
+from tests import factories
 
 
 def usersession_writes(client: Client) -> int:
@@ -33,4 +34,14 @@ def test_activity_is_written_once_then_every_five_minutes(member: User) -> None:
     session[SEEN_SESSION_KEY] = [key, 0]  # last seen long ago
     session.save()
     assert usersession_writes(client) == 1
+    assert usersession_writes(client) == 0
+
+
+def test_the_first_page_after_signing_in_writes_nothing_more(member: User) -> None:
+    client = Client()
+    signed_in = client.post(
+        "/accounts/login/", {"login": member.email, "password": factories.PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert UserSession.objects.filter(user=member).count() == 1
     assert usersession_writes(client) == 0

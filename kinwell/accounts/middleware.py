@@ -43,11 +43,19 @@ def session_activity_middleware(
         session = request.session
         if request.user.is_authenticated and session.session_key:
             seen = session.get(SEEN_SESSION_KEY) or ["", 0]
-            now = int(time.time())
-            stale = now - int(seen[1]) >= SEEN_EVERY_SECONDS
+            stale = int(time.time()) - int(seen[1]) >= SEEN_EVERY_SECONDS
             if seen[0] != session.session_key or stale:
                 UserSession.objects.create_from_request(request)
-                session[SEEN_SESSION_KEY] = [session.session_key, now]
+                note_seen(request)
         return get_response(request)
 
     return middleware
+
+
+def note_seen(request: HttpRequest, **kwargs: object) -> None:
+    """The session's activity is on record as of now. Also connected to
+    allauth's `user_logged_in`, on which allauth records the new session, so
+    that the first page after signing in writes nothing more."""
+    session = request.session
+    if session.session_key:
+        session[SEEN_SESSION_KEY] = [session.session_key, int(time.time())]

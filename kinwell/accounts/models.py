@@ -18,6 +18,19 @@ def new_public_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+def public_name(display_name: str) -> str:
+    """How a member's name shows to others (User.public_name)."""
+    return display_name or "A member"
+
+
+def badge(profession: str | None) -> str:
+    """What a professional persona shows of its verified credential
+    (Persona.badge); nothing for a persona without one."""
+    if profession is None:
+        return ""
+    return f"Verified {Credential.Profession(profession).label.lower()}"
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -76,7 +89,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def public_name(self) -> str:
-        return self.display_name or "A member"
+        return public_name(self.display_name)
 
 
 class Persona(models.Model):
@@ -144,9 +157,7 @@ class Persona(models.Model):
 
     @property
     def badge(self) -> str:
-        if self.credential is None:
-            return ""
-        return f"Verified {self.credential.get_profession_display().lower()}"
+        return badge(self.credential.profession if self.credential else None)
 
 
 class Credential(models.Model):

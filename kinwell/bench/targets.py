@@ -25,6 +25,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.module_loading import import_string
 
+from kinwell.accounts.middleware import note_seen
 from kinwell.accounts.models import User
 from kinwell.bench.lua import Request
 from kinwell.communities import access as community_access
@@ -72,7 +73,10 @@ def sign_in(user: User) -> Member:
     request = HttpRequest()
     request.session = engine()
     request.META.update(REMOTE_ADDR="127.0.0.1", HTTP_USER_AGENT=USER_AGENT)
+    request.user = AnonymousUser()  # login() replaces it with the member
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    # What signing in through allauth adds: the session in "Your sessions".
+    record_session(request)
     session: SessionBase = request.session
     session.save()
     token = get_token(request)
@@ -82,6 +86,13 @@ def sign_in(user: User) -> Member:
         csrf_cookie=request.META["CSRF_COOKIE"],
         csrf_token=token,
     )
+
+
+def record_session(request: HttpRequest) -> None:
+    from allauth.usersessions.models import UserSession
+
+    UserSession.objects.create_from_request(request)
+    note_seen(request)
 
 
 def sign_out(members: Iterable[Member]) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
@@ -93,17 +94,31 @@ def directory(user: Any, query: str = "") -> CommunityQuerySet:
     return found.order_by("name")
 
 
+MEMBER_COUNT_SECONDS = 60
+
+
 def member_counts(communities: Iterable[Community]) -> dict[int, int]:
-    """How many members each community has, in one query: counting a page of
-    communities, not grouping every community's memberships."""
+    """How many members each community has, for the directory: counting a
+    page of communities in one query, not grouping every community's
+    memberships, and remembered for a minute (counting the memberships of 50
+    communities is most of the directory's work, and a count a minute old
+    misleads nobody)."""
     ids = [community.pk for community in communities]
-    rows = (
-        Membership.objects.filter(community_id__in=ids)
-        .values_list("community_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return dict(rows.values_list("community_id", "n"))
+    keys = {community_id: f"member-count:{community_id}" for community_id in ids}
+    remembered = cache.get_many(list(keys.values()))
+    counts = {i: remembered[key] for i, key in keys.items() if key in remembered}
+    missing = [i for i in ids if i not in counts]
+    if missing:
+        rows = (
+            Membership.objects.filter(community_id__in=missing)
+            .values_list("community_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counted = {i: 0 for i in missing} | dict(rows.values_list("community_id", "n"))
+        cache.set_many({keys[i]: n for i, n in counted.items()}, MEMBER_COUNT_SECONDS)
+        counts |= counted
+    return counts
 
 
 def get_fork_proposal_for_user(user: Any, slug: str, proposal_id: int) -> ForkProposal:

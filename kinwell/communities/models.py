@@ -13,6 +13,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from kinwell.lib.urls import cached_reverse
+
 DEFAULT_SIZE_CAP = 150
 
 
@@ -118,7 +120,7 @@ class Community(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("communities:detail", args=[self.slug])
+        return cached_reverse("communities:detail", self.slug)
 
     @property
     def is_hidden(self) -> bool:

@@ -9,7 +9,9 @@ from kinwell.communities.models import Community
 from kinwell.discussions.models import Thread
 
 # A post became visible to readers (a new post, or a held one approved);
-# called after the transaction commits, with the post's id.
+# called inside the transaction that publishes it, with the post's id. A
+# listener records work to do (a task in the database queue, which the worker
+# sees once the transaction commits) and never sends anything itself.
 post_published: list[Callable[[int], None]] = []
 # A signed-in reader opened a page of a thread.
 thread_read: list[Callable[[Any, Thread], None]] = []

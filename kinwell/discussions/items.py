@@ -8,9 +8,10 @@ from django.conf import settings
 from django.utils import dateformat, timezone
 from django.utils.timesince import timesince
 
-from kinwell.discussions.bylines import byline_html
+from kinwell.discussions.bylines import byline_html, byline_of_row
 from kinwell.discussions.models import Post, Reaction, Thread
 from kinwell.lib.fragments import CSRF_PLACEHOLDER
+from kinwell.lib.urls import cached_reverse
 
 REACTION_LABELS = dict(Reaction.Kind.choices)
 
@@ -120,24 +121,26 @@ def _actions(
     }
 
 
-def thread_row(thread: Thread) -> dict[str, Any]:
-    """One row of a community's thread list, as the reader sees it."""
-    opening = thread.opening_posts[0] if thread.opening_posts else None  # type: ignore[attr-defined]
-    replies = thread.post_count - 1
+def thread_row(row: dict[str, Any], slug: str) -> dict[str, Any]:
+    """One row of a community's thread list, as the reader sees it, from a
+    row of kinwell.discussions.pages.thread_list."""
+    replies = row["post_count"] - 1
     return {
-        "url": thread.get_absolute_url(),
-        "title": thread.title,
-        "pinned": thread.is_pinned,
-        "locked": thread.is_locked,
-        "closed": thread.is_closed,
-        "status": thread.status,
-        "members_only": thread.audience == Thread.Audience.MEMBERS,
-        "content_warning": bool(thread.content_warning),
-        "new": getattr(thread, "is_new", False),
-        "unread": getattr(thread, "unread", 0),
-        "byline": str(byline_html(opening)) if opening else "",
+        "url": cached_reverse("discussions:thread", slug, row["pk"]),
+        "title": row["title"],
+        "pinned": row["is_pinned"],
+        "locked": row["is_locked"],
+        "closed": row["is_closed"],
+        "status": row["status"],
+        "members_only": row["audience"] == Thread.Audience.MEMBERS,
+        "content_warning": bool(row["content_warning"]),
+        "new": row.get("is_new", False),
+        "unread": row.get("unread", 0),
+        "byline": str(byline_of_row(row, "opening__"))
+        if row["opening__id"] is not None
+        else "",
         "replies": f"{replies} repl{'y' if replies == 1 else 'ies'}",
-        "last_iso": thread.last_posted_at.isoformat(),
-        "last_ago": timesince(thread.last_posted_at),
-        "tags": [(tag.slug, tag.name) for tag in thread.tags.all()],
+        "last_iso": row["last_posted_at"].isoformat(),
+        "last_ago": timesince(row["last_posted_at"]),
+        "tags": row["tags"],
     }

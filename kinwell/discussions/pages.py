@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q
 
 from kinwell.communities.models import Community, Membership
 from kinwell.discussions import access
+from kinwell.discussions.bylines import BYLINE_VALUES
 from kinwell.discussions.models import (
     Post,
     Reaction,
@@ -23,11 +24,6 @@ from kinwell.discussions.models import (
 )
 
 POSTS_PER_PAGE = 20
-BYLINE_FIELDS = (
-    "thread_id", "author_id", "placeholder_author", "written_by__display_name",
-    "persona__kind", "persona__public_id", "persona__name",
-    "persona__user__display_name", "persona__credential__profession",
-)  # fmt: skip
 THREADS_PER_PAGE = 30
 
 
@@ -174,43 +170,62 @@ def thread_list(
     *,
     tag: str = "",
     since: datetime | None = None,
-) -> Page[Thread]:
+) -> Page[dict[str, Any]]:
+    """A page of the thread list as plain rows (kinwell.discussions.items.
+    thread_row makes them up): each thread with what its opening post's
+    byline needs, in one query, and the page's tags in another."""
     threads = access.visible_threads(user, community)
     if tag:
         threads = threads.filter(tags__slug=tag)
-    # Only what a byline needs: not the (long) text of each opening post.
-    opening = (
-        Post.objects.filter(number=1)
-        .select_related("persona__user", "persona__credential", "written_by")
-        .only(*BYLINE_FIELDS)
+    # Pinned first, then the most recently active. Counted without the
+    # joins, which only the rows of the page need.
+    ordered = threads.order_by("-is_pinned", "-last_posted_at", "-pk")
+    page = Paginator(ordered, THREADS_PER_PAGE).get_page(page_number)
+    start = (page.number - 1) * THREADS_PER_PAGE
+    with_bylines = ordered.annotate(
+        opening=FilteredRelation("posts", condition=Q(posts__number=1))
+    ).values(
+        *THREAD_ROW_FIELDS,
+        "opening__id",
+        *(f"opening__{name}" for name in BYLINE_VALUES),
     )
-    # Pinned first, then the most recently active.
-    listed: QuerySet[Thread] = (
-        threads.order_by("-is_pinned", "-last_posted_at", "-pk")
-        .select_related("community")
-        .prefetch_related(
-            "tags", Prefetch("posts", queryset=opening, to_attr="opening_posts")
-        )
-    )
-    page = Paginator(listed, THREADS_PER_PAGE).get_page(page_number)
+    rows = list(with_bylines[start : start + THREADS_PER_PAGE])
+    _add_tags(rows)
     if getattr(user, "is_authenticated", False):
-        _mark_unread(user, list(page.object_list), since)
-    return page
+        _mark_unread(user, rows, since)
+    return Page(rows, page.number, page.paginator)
 
 
-def _mark_unread(user: Any, threads: list[Thread], since: datetime | None) -> None:
+THREAD_ROW_FIELDS = (
+    "pk", "title", "is_pinned", "is_locked", "is_closed", "status", "audience",
+    "content_warning", "post_count", "created_at", "last_posted_at",
+)  # fmt: skip
+
+
+def _add_tags(rows: list[dict[str, Any]]) -> None:
+    tags: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    found = (
+        Thread.tags.through.objects.filter(thread_id__in=[row["pk"] for row in rows])
+        .order_by("tag__name")
+        .values_list("thread_id", "tag__slug", "tag__name")
+    )
+    for thread_id, slug, name in found:
+        tags[thread_id].append((slug, name))
+    for row in rows:
+        row["tags"] = tags.get(row["pk"], [])
+
+
+def _mark_unread(user: Any, rows: list[dict[str, Any]], since: datetime | None) -> None:
     """Marks each thread as new since the reader's last visit (`since`), or
     with how many posts they have not read. Only the reader ever sees this."""
     read = dict(
-        ReadState.objects.filter(user=user, thread__in=threads).values_list(
-            "thread_id", "last_read_number"
-        )
+        ReadState.objects.filter(
+            user=user, thread_id__in=[row["pk"] for row in rows]
+        ).values_list("thread_id", "last_read_number")
     )
-    for thread in threads:
-        last_read = read.get(thread.pk)
-        thread.unread = (  # type: ignore[attr-defined]
-            thread.post_count - last_read if last_read is not None else 0
-        )
-        thread.is_new = (  # type: ignore[attr-defined]
-            last_read is None and since is not None and thread.created_at > since
+    for row in rows:
+        last_read = read.get(row["pk"])
+        row["unread"] = row["post_count"] - last_read if last_read is not None else 0
+        row["is_new"] = (
+            last_read is None and since is not None and row["created_at"] > since
         )

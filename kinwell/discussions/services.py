@@ -8,7 +8,6 @@ thread, so two replies at once never share a number."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -70,16 +69,16 @@ def cook(body: str) -> str:
 
 
 def announce(post: Post) -> None:
-    """Tells the people who follow along, once the post is saved and visible."""
-    post_id = post.pk
+    """Tells the people who follow along. Listeners run inside the writing
+    transaction, so what they record (a task in the database queue) commits
+    with the post, in the same turn of SQLite's single writer."""
     for listener in hooks.post_published:
-        transaction.on_commit(partial(listener, post_id))
+        listener(post.pk)
 
 
 # Writing -------------------------------------------------------------------
 
 
-@transaction.atomic
 def start_thread(
     actor: User,
     *,
@@ -99,32 +98,32 @@ def start_thread(
     _limit_posting(actor)
     tags = _own_tags(community, tags)
     title = _clean_title(title)
-    body = _clean_body(body)
+    draft = _draft(body, images)
     if audience not in Thread.Audience.values:
         raise ValidationError({"audience": "Choose who can read the thread."})
     status = _first_status(voice.author, community)
-    now = timezone.now()
-    thread = Thread.objects.create(
-        community=community,
-        title=title,
-        author=voice.author,
-        audience=audience,
-        content_warning=content_warning.strip()[:200],
-        status=status,
-        post_count=1,
-        created_at=now,
-        last_posted_at=now,
-    )
-    thread.tags.set(tags)
-    post = _write_post(thread, voice, body, number=1, status=status, images=images)
-    _watch(voice.author, thread)
-    audit.record(actor, "thread.start", thread, subject=voice.author)
-    if status == Post.Status.PUBLISHED:
-        announce(post)
+    with transaction.atomic():
+        now = timezone.now()
+        thread = Thread.objects.create(
+            community=community,
+            title=title,
+            author=voice.author,
+            audience=audience,
+            content_warning=content_warning.strip()[:200],
+            status=status,
+            post_count=1,
+            created_at=now,
+            last_posted_at=now,
+        )
+        thread.tags.set(tags)
+        post = _write_post(thread, voice, draft, number=1, status=status)
+        _watch(voice.author, thread)
+        audit.record(actor, "thread.start", thread, subject=voice.author)
+        if status == Post.Status.PUBLISHED:
+            announce(post)
     return thread
 
 
-@transaction.atomic
 def reply(
     actor: User,
     *,
@@ -135,37 +134,37 @@ def reply(
     in_reply_to: Post | None = None,
     images: Sequence[Attachment] = (),
 ) -> Post:
-    thread = (
-        Thread.objects.select_for_update().select_related("community").get(pk=thread.pk)
-    )
     voice = _voice(actor, thread.community, persona, on_behalf_of)
-    if not thread.accepts_replies or thread.status != Thread.Status.PUBLISHED:
-        raise PermissionDenied("This thread is not taking replies.")
+    _require_open(thread)
     _limit_posting(actor)
-    body = _clean_body(body)
+    draft = _draft(body, images)
     if in_reply_to is not None and in_reply_to.thread_id != thread.pk:
         raise ValidationError("You can only reply to a post in the same thread.")
     status = _first_status(voice.author, thread.community)
-    number = thread.post_count + 1
-    post = _write_post(
-        thread,
-        voice,
-        body,
-        number=number,
-        status=status,
-        images=images,
-        in_reply_to=in_reply_to,
-    )
-    thread.post_count = number
-    fields = ["post_count"]
-    if status == Post.Status.PUBLISHED:
-        fields += note_published_reply(thread, post)
-    thread.save(update_fields=fields)
-    _watch(voice.author, thread)
-    audit.record(actor, "post.reply", post, subject=voice.author)
-    if status == Post.Status.PUBLISHED:
-        announce(post)
+    with transaction.atomic():
+        # Read again under the lock: the number, and a lock or closure that
+        # came in meanwhile.
+        thread = Thread.objects.select_for_update().get(pk=thread.pk)
+        _require_open(thread)
+        number = thread.post_count + 1
+        post = _write_post(
+            thread, voice, draft, number=number, status=status, in_reply_to=in_reply_to
+        )
+        thread.post_count = number
+        fields = ["post_count"]
+        if status == Post.Status.PUBLISHED:
+            fields += note_published_reply(thread, post)
+        thread.save(update_fields=fields)
+        _watch(voice.author, thread)
+        audit.record(actor, "post.reply", post, subject=voice.author)
+        if status == Post.Status.PUBLISHED:
+            announce(post)
     return post
+
+
+def _require_open(thread: Thread) -> None:
+    if not thread.accepts_replies or thread.status != Thread.Status.PUBLISHED:
+        raise PermissionDenied("This thread is not taking replies.")
 
 
 def note_published_reply(thread: Thread, post: Post) -> list[str]:
@@ -293,35 +292,34 @@ def _first_status(author: User, community: Community) -> str:
     return Post.Status.PUBLISHED if published >= hold else Post.Status.HELD
 
 
-def _write_post(
-    thread: Thread,
-    voice: Voice,
-    body: str,
-    *,
-    number: int,
-    status: str,
-    images: Sequence[Attachment],
-    in_reply_to: Post | None = None,
-) -> Post:
-    post = Post.objects.create(
-        community=thread.community,
-        thread=thread,
-        number=number,
-        author=voice.author,
-        persona=voice.persona,
-        written_by=voice.written_by,
-        body=body,
-        body_html=cook(body),
-        in_reply_to=in_reply_to,
-        status=status,
-    )
-    _attach(post, images)
-    return post
+@dataclass(frozen=True)
+class Picture:
+    file: Any
+    alt_text: str
+    width: int
+    height: int
 
 
-def _attach(post: Post, attachments: Sequence[Attachment]) -> None:
+@dataclass(frozen=True)
+class Draft:
+    """A post's text, cooked, and its pictures, re-encoded: made ready before
+    the writing transaction, because SQLite lets one writer in at a time and
+    nobody should wait while another post's Markdown or pictures are done."""
+
+    body: str
+    body_html: str
+    pictures: list[Picture]
+
+
+def _draft(body: str, attachments: Sequence[Attachment]) -> Draft:
+    body = _clean_body(body)
+    return Draft(body=body, body_html=cook(body), pictures=_reencode(attachments))
+
+
+def _reencode(attachments: Sequence[Attachment]) -> list[Picture]:
     if len(attachments) > MAX_IMAGES:
         raise ValidationError({"images": f"Attach at most {MAX_IMAGES} pictures."})
+    pictures = []
     for attachment in attachments:
         picture, (width, height) = images.reencoded(
             attachment.file,
@@ -329,14 +327,42 @@ def _attach(post: Post, attachments: Sequence[Attachment]) -> None:
             max_bytes=MAX_IMAGE_BYTES,
             max_size=IMAGE_SIZE,
         )
+        alt_text = attachment.alt_text.strip()[:300]
+        pictures.append(Picture(picture, alt_text, width, height))
+    return pictures
+
+
+def _write_post(
+    thread: Thread,
+    voice: Voice,
+    draft: Draft,
+    *,
+    number: int,
+    status: str,
+    in_reply_to: Post | None = None,
+) -> Post:
+    post = Post.objects.create(
+        community_id=thread.community_id,
+        thread=thread,
+        number=number,
+        author=voice.author,
+        persona=voice.persona,
+        written_by=voice.written_by,
+        body=draft.body,
+        body_html=draft.body_html,
+        in_reply_to=in_reply_to,
+        status=status,
+    )
+    for picture in draft.pictures:
         PostImage.objects.create(
             post=post,
             community_id=post.community_id,
-            image=picture,
-            alt_text=attachment.alt_text.strip()[:300],
-            width=width,
-            height=height,
+            image=picture.file,
+            alt_text=picture.alt_text,
+            width=picture.width,
+            height=picture.height,
         )
+    return post
 
 
 def _limit_posting(actor: User) -> None:
@@ -373,10 +399,10 @@ def _own_tags(community: Community, tags: Iterable[Tag]) -> list[Tag]:
 # Small steps ---------------------------------------------------------------
 
 
-@transaction.atomic
 def toggle_reaction(actor: User, *, post: Post, kind: str) -> bool:
     """Adds the reaction, or takes it back if it was there; True if it is
-    there now. Members react to other people's visible posts."""
+    there now. Members react to other people's visible posts. (The checks
+    come before the writing transaction, which holds SQLite's one writer.)"""
     if kind not in Reaction.Kind.values:
         raise ValidationError({"kind": "Choose one of the reactions."})
     access.require_may_post(actor, post.community)
@@ -385,12 +411,14 @@ def toggle_reaction(actor: User, *, post: Post, kind: str) -> bool:
     if actor.pk in (post.author_id, post.written_by_id):
         raise ValidationError("You cannot react to your own post.")
     ratelimit.check("react", actor.pk, limit=REACTIONS_PER_MINUTE, period=60)
-    taken_back, _ = Reaction.objects.filter(post=post, user=actor, kind=kind).delete()
-    if taken_back:
-        return False
-    Reaction.objects.create(
-        post=post, community_id=post.community_id, user=actor, kind=kind
-    )
+    with transaction.atomic():
+        mine = Reaction.objects.filter(post=post, user=actor, kind=kind)
+        taken_back, _ = mine.delete()
+        if taken_back:
+            return False
+        Reaction.objects.create(
+            post=post, community_id=post.community_id, user=actor, kind=kind
+        )
     return True
 
 

@@ -55,7 +55,7 @@ def threads(request: HttpRequest, slug: str) -> HttpResponse:
         "page": page,
         "rows": render_each(
             "discussions/_thread_row.html",
-            [thread_row(thread) for thread in page.object_list],
+            [thread_row(row, community.slug) for row in page.object_list],
         ),
         "tags": access.tags_of(community),
         "tag": tag,

@@ -1,8 +1,9 @@
 """Who hears about what: in-app notifications, mail at once and the digest.
 
-`post_published` is the one way in from discussions: it runs on commit once a
-post is visible to readers (a new thread, a reply, a held post approved) and
-hands the work to the background worker, so publishing never waits on it."""
+`post_published` is the one way in from discussions: it runs in the
+transaction that makes a post visible to readers (a new thread, a reply, a held
+post approved) and queues the work for the background worker, so publishing
+never waits on it and the task commits with the post."""
 
 from dataclasses import dataclass
 from datetime import timedelta
