@@ -35,8 +35,8 @@ Delivery = Notification.Delivery
 def on_commit(
     django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
 ) -> Callable[[Callable[[], Any]], Any]:
-    """Runs a service as if its transaction committed: the fan-out (and the
-    emails it queues) run on the immediate task backend."""
+    """Runs a service as if its transaction committed: the fan-out runs in
+    it on the immediate task backend, and the emails it queues on commit."""
 
     def run(action: Callable[[], Any]) -> Any:
         with django_capture_on_commit_callbacks(execute=True):
@@ -531,6 +531,27 @@ def test_list_runs_a_fixed_number_of_queries(
         # page, and the bell
         max_queries=10,
     )
+
+
+def test_telling_watchers_asks_once_however_many_there_are(
+    community: Community, thread: Thread, member: User, on_commit: Publish
+) -> None:
+    community.visibility = Community.Visibility.MEMBERS_ONLY
+    community.save(update_fields=["visibility"])
+    post = reply(on_commit, member, thread, "A reply for the watchers.")
+
+    def add_watchers(count: int) -> None:
+        for _ in range(count):
+            watcher = factories.make_user()
+            Membership.objects.create(community=community, user=watcher)
+            discussions.set_subscription(watcher, thread=thread, level="watching")
+
+    def tell() -> object:
+        Notification.objects.filter(post=post).delete()
+        return services.notify_about_post(post.pk)
+
+    assert_bounded_queries(tell, add_watchers, max_queries=14)
+    assert Notification.objects.filter(post=post).count() == 20 + 1
 
 
 def test_the_bell_costs_one_query(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connections
 
-from kinwell.lib.sqlite.base import DatabaseWrapper, WriterQueue
+from kinwell.lib.sqlite.base import DatabaseWrapper, WriterQueue, writer_queue
 
 pytestmark = [
     pytest.mark.skipif(
@@ -58,6 +58,39 @@ def test_a_second_writer_waits_for_its_turn_then_gets_it(tmp_path: Path) -> None
     end(second)
     first.close()
     second.close()
+
+
+def test_a_write_outside_a_transaction_takes_a_turn_too(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    setup = wrapper(path, "setup")
+    with setup.cursor() as cursor:
+        cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY)")
+    queue = writer_queue(str(path))
+    outcome: list[object] = []
+
+    def write() -> None:
+        connection = wrapper(path, "autocommit", timeout=0.2)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT COUNT(*) FROM note")  # reads never wait
+                cursor.execute("INSERT INTO note DEFAULT VALUES")
+            outcome.append("written")
+        except OperationalError as error:
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    queue.acquire(timeout=1)  # another writer's turn; SQLite itself is free
+    try:
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join()
+    finally:
+        queue.release()
+    assert isinstance(outcome[0], OperationalError)
+    write()
+    assert outcome[1] == "written"
+    setup.close()
 
 
 def test_many_writers_at_once_lose_nothing(tmp_path: Path) -> None:

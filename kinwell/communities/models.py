@@ -156,7 +156,10 @@ class Membership(models.Model):
 
     @property
     def can_moderate(self) -> bool:
-        return self.role in (self.Role.ORGANISER, self.Role.MODERATOR)
+        return self.role in MODERATING_ROLES
+
+
+MODERATING_ROLES = frozenset({Membership.Role.ORGANISER, Membership.Role.MODERATOR})
 
 
 class Departure(models.Model):

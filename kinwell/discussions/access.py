@@ -5,6 +5,7 @@ only and hidden: members), the thread's audience (members only), and its
 state (a held or hidden thread is for its author and the moderators). Anyone
 who may not read a thread gets Http404, so its existence leaks nowhere."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from kinwell.accounts.models import User
 from kinwell.communities import access as community_access
-from kinwell.communities.models import Community, Membership
+from kinwell.communities.models import MODERATING_ROLES, Community, Membership
 from kinwell.discussions.models import (
     Post,
     PostImage,
@@ -59,6 +60,32 @@ def thread_filter(user: Any, community: Community) -> Q:
         shown &= Q(audience=Thread.Audience.EVERYONE)
         return shown
     return shown | Q(community=community, author=user, status=Thread.Status.HELD)
+
+
+def readers_of(thread: Thread, user_ids: Iterable[int]) -> set[int]:
+    """Which of `user_ids` may read `thread`: the rule of visible_threads,
+    for many readers at once, in one query at most (telling the watchers of
+    a long thread must not ask for each of them)."""
+    ids = set(user_ids)
+    community = thread.community
+    published = thread.status == Thread.Status.PUBLISHED
+    open_to_all = (
+        community.visibility == Community.Visibility.PUBLIC
+        and thread.audience == Thread.Audience.EVERYONE
+    )
+    if published and open_to_all:
+        return ids
+    roles = dict(
+        Membership.objects.filter(community=community, user_id__in=ids).values_list(
+            "user_id", "role"
+        )
+    )
+    if published:
+        return set(roles)
+    readers = {user_id for user_id, role in roles.items() if role in MODERATING_ROLES}
+    if thread.status == Thread.Status.HELD and thread.author_id in roles:
+        readers.add(thread.author_id)
+    return readers
 
 
 def can_read(user: Any, community: Community) -> bool:

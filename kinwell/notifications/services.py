@@ -119,12 +119,11 @@ def _reasons(post: Post) -> dict[int, str]:
         for user_id in user_ids:
             candidates.setdefault(user_id, reason)
     left_out = {post.author_id, post.written_by_id} | _muted(post.thread)
-    readers = User.objects.filter(
+    active = User.objects.filter(
         pk__in=[pk for pk in candidates if pk not in left_out], is_active=True
-    )
-    return {
-        user.pk: candidates[user.pk] for user in readers if _may_read(user, post.thread)
-    }
+    ).values_list("pk", flat=True)
+    readers = discussion_access.readers_of(post.thread, active)
+    return {user_id: candidates[user_id] for user_id in readers}
 
 
 def _candidates(post: Post) -> list[tuple[str, list[int]]]:
@@ -172,15 +171,6 @@ def _community_watchers(community: Community) -> list[int]:
         NotificationSettings.objects.filter(
             community=community, watch_community=True
         ).values_list("user_id", flat=True)
-    )
-
-
-def _may_read(user: User, thread: Thread) -> bool:
-    """The one rule of who reads a thread, asked for this reader."""
-    return (
-        discussion_access.visible_threads(user, thread.community)
-        .filter(pk=thread.pk)
-        .exists()
     )
 
 
@@ -419,6 +409,7 @@ def _still_wanted(notification: Notification) -> bool:
     ).first()
     if not user.is_active or (preference and not preference.email_replies):
         return False
-    return _may_read(user, notification.thread) and (
+    thread = notification.thread
+    return user.pk in discussion_access.readers_of(thread, [user.pk]) and (
         Notification.objects.readable_by(user).filter(pk=notification.pk).exists()
     )

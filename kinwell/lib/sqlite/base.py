@@ -4,10 +4,11 @@ SQLite lets one writer in at a time. A writer that finds the database busy
 sleeps on the busy timeout, in steps that grow to 100 ms, and tries again; so
 under load the write lock sits free while the writers that want it are all
 asleep, and the unlucky ones wait seconds. Here every write transaction
-(Kinwell runs them all as `BEGIN IMMEDIATE`) first takes a lock that wakes
-the next writer as soon as it is released: a thread lock among the threads of
-one process, then an exclusive `flock` on a file beside the database among
-processes. Readers never wait for it (WAL lets them read while one writes).
+(Kinwell runs them all as `BEGIN IMMEDIATE`), and every writing statement run
+outside one, first takes a lock that wakes the next writer as soon as it is
+released: a thread lock among the threads of one process, then an exclusive
+`flock` on a file beside the database among processes. Readers never wait
+for it (WAL lets them read while one writes).
 
 Within the same time limit as SQLite's busy timeout, a writer that cannot get
 its turn gets the same "database is locked" error SQLite would give."""
@@ -16,6 +17,8 @@ import fcntl
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from django.db import OperationalError
@@ -73,6 +76,9 @@ def writer_queue(database: str) -> WriterQueue:
         return _queues[database]
 
 
+WRITING = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
 # django-stubs leaves out the backend's private hooks that this class extends.
 SQLiteWrapper: Any = base.DatabaseWrapper
 
@@ -81,6 +87,21 @@ class DatabaseWrapper(SQLiteWrapper):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writing: WriterQueue | None = None
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        cursor = self.connection.cursor(factory=QueuedCursor)
+        cursor.database = self
+        return cursor
+
+    def turn_for(self, query: str) -> Any:
+        """A writing statement outside a transaction commits on its own, so
+        it takes its own turn; inside one, the transaction has the turn."""
+        queue = self._writer_queue()
+        if queue is None or not self.autocommit or self._writing is not None:
+            return nullcontext()
+        if not query.lstrip()[:7].upper().startswith(WRITING):
+            return nullcontext()
+        return _turn(queue, self._timeout())
 
     def _start_transaction_under_autocommit(self) -> None:
         queue = self._writer_queue()
@@ -125,3 +146,24 @@ class DatabaseWrapper(SQLiteWrapper):  # type: ignore[misc]
 
     def _timeout(self) -> float:
         return float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+
+
+@contextmanager
+def _turn(queue: WriterQueue, timeout: float) -> Iterator[None]:
+    queue.acquire(timeout=timeout)
+    try:
+        yield
+    finally:
+        queue.release()
+
+
+class QueuedCursor(base.SQLiteCursorWrapper):  # type: ignore[misc]
+    database: DatabaseWrapper
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        with self.database.turn_for(query):
+            return super().execute(query, params)
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        with self.database.turn_for(query):
+            return super().executemany(query, param_list)
