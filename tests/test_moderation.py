@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import OuterRef
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
@@ -28,10 +29,10 @@ from kinwell.discussions.models import (
     Thread,
 )
 from kinwell.discussions.moderation import sanctions, services
-from kinwell.discussions.moderation.queries import posts_with_urgent_flags
+from kinwell.discussions.moderation.queries import urgent_flag_on
 from kinwell.discussions.moderation.support import support_resources
 from tests import factories
-from tests.helpers import assert_bounded_queries, count_queries
+from tests.helpers import assert_bounded_queries
 
 Clients = Callable[[User], Client]
 
@@ -180,21 +181,17 @@ def test_someone_outside_a_public_community_cannot_flag(
         services.flag_post(outsider, post=opening(thread), reason="spam")
 
 
-def test_posts_with_urgent_flags_takes_one_query(
+def test_urgent_flags_are_open_self_harm_flags_only(
     community: Community, organiser: User, member: User
 ) -> None:
     urgent = opening(start(organiser, community, "One"))
     other = opening(start(organiser, community, "Two"))
     services.flag_post(member, post=urgent, reason="self_harm")
     services.flag_post(member, post=other, reason="spam")
-    found: set[int] = set()
-
-    def fetch() -> None:
-        found.update(posts_with_urgent_flags([urgent.pk, other.pk]))
-
-    assert count_queries(fetch) == 1
-    assert found == {urgent.pk}
-    assert posts_with_urgent_flags([]) == set()
+    marked = Post.objects.filter(pk__in=[urgent.pk, other.pk]).annotate(
+        urgent=urgent_flag_on(OuterRef("pk"))
+    )
+    assert {post.pk for post in marked if post.urgent} == {urgent.pk}
 
 
 def test_support_partial_lists_the_installation_resources(thread: Thread) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, FilteredRelation, Q
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 
 from kinwell.communities.models import Community, Membership
 from kinwell.discussions import access
@@ -22,6 +22,7 @@ from kinwell.discussions.models import (
     Thread,
     ThreadSubscription,
 )
+from kinwell.discussions.moderation.queries import urgent_flag_on
 
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 30
@@ -69,16 +70,31 @@ def first_unread_page(user: Any, thread: Thread) -> int:
 def thread_page(user: Any, thread: Thread, number: int) -> ThreadPage:
     number = min(max(1, number), page_count(thread))
     first = (number - 1) * POSTS_PER_PAGE + 1
+    # Whether each author is still a member, and whether a post has an open
+    # flag for risk of self-harm, come with the posts rather than in queries
+    # of their own.
+    still_member = Membership.objects.filter(
+        community_id=thread.community_id, user_id=OuterRef("author_id")
+    )
     posts: list[Post] = list(
         access.visible_posts(user, thread)
         .filter(number__gte=first, number__lt=first + POSTS_PER_PAGE)
         .select_related("persona__user", "persona__credential", "written_by")
-        .annotate(reply_to_number=F("in_reply_to__number"))
+        .annotate(
+            reply_to_number=F("in_reply_to__number"),
+            by_current_member=Exists(still_member),
+            is_urgent=urgent_flag_on(OuterRef("pk")),
+        )
         .prefetch_related("images")
         .order_by("number")
     )
     signed_in = getattr(user, "is_authenticated", False)
-    _mark_former_members(thread.community, posts)
+    for post in posts:
+        # Posts by people who have left show "a former member": the persona
+        # they used is no longer theirs to show here.
+        post.by_former_member = (  # type: ignore[attr-defined]
+            post.author_id is not None and not post.by_current_member  # type: ignore[attr-defined]
+        )
     page = ThreadPage(
         thread=thread,
         number=number,
@@ -120,21 +136,6 @@ def _subscription(user: Any, thread: Thread) -> str:
         .first()
     )
     return found or ""
-
-
-def _mark_former_members(community: Community, posts: list[Post]) -> None:
-    """Posts by people who have left show "a former member": the persona they
-    used is no longer theirs to show here."""
-    authors = {post.author_id for post in posts if post.author_id}
-    current = set(
-        Membership.objects.filter(community=community, user_id__in=authors).values_list(
-            "user_id", flat=True
-        )
-    )
-    for post in posts:
-        post.by_former_member = (  # type: ignore[attr-defined]
-            post.author_id is not None and post.author_id not in current
-        )
 
 
 def reaction_counts(post_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -28,7 +28,6 @@ from kinwell.discussions.forms import (
 )
 from kinwell.discussions.items import post_item, reactions_item, thread_row
 from kinwell.discussions.models import Post, TagFollow, Thread
-from kinwell.discussions.moderation.queries import posts_with_urgent_flags
 from kinwell.lib.forms import first_message, posted
 from kinwell.lib.fragments import CSRF_PLACEHOLDER, render_each
 from kinwell.lib.htmx import render_page_or_partial
@@ -144,7 +143,7 @@ def _thread_context(request: HttpRequest, page: pages.ThreadPage) -> dict[str, A
         "can_reply": reply_form is not None,
         "can_moderate": access.is_moderator(request.user, community),
         "last_read": page.last_read,
-        "urgent_ids": posts_with_urgent_flags([p.pk for p in page.posts]),
+        "urgent_ids": {p.pk for p in page.posts if getattr(p, "is_urgent", False)},
         "page_count": page.page_count,
     }
     return {

@@ -5,7 +5,7 @@ allowed the community (kinwell.communities.access)."""
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, QuerySet, Value, When
 
 from kinwell.communities.models import Community
 from kinwell.discussions import access
@@ -18,18 +18,13 @@ from kinwell.discussions.models import (
 )
 
 
-def posts_with_urgent_flags(post_ids: Iterable[int]) -> set[int]:
-    """The posts among `post_ids` with an open flag for risk of self-harm:
-    they show where to find help. One query."""
-    ids = list(post_ids)
-    if not ids:
-        return set()
-    return set(
+def urgent_flag_on(post: Any) -> Exists:
+    """Whether `post` (a post or an OuterRef to one) has an open flag for
+    risk of self-harm: such a post shows where to find help."""
+    return Exists(
         Flag.objects.filter(
-            post_id__in=ids,
-            status=Flag.Status.OPEN,
-            reason=Flag.Reason.SELF_HARM,
-        ).values_list("post_id", flat=True)
+            post=post, status=Flag.Status.OPEN, reason=Flag.Reason.SELF_HARM
+        )
     )
 
 
