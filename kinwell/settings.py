@@ -124,7 +124,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # The same backend, with writers queued without sleeping (see its module).
     DATABASES["default"]["ENGINE"] = "kinwell.lib.sqlite"
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

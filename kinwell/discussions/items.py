@@ -2,6 +2,7 @@
 shows, for kinwell.lib.fragments: the fragment templates see these dicts
 and nothing else, so a dict is a complete cache key for its HTML."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,6 @@ from django.utils.timesince import timesince
 from kinwell.discussions.bylines import byline_html, byline_of_row
 from kinwell.discussions.models import Post, Reaction, Thread
 from kinwell.lib.fragments import CSRF_PLACEHOLDER
-from kinwell.lib.urls import cached_reverse
 
 REACTION_LABELS = dict(Reaction.Kind.choices)
 
@@ -121,12 +121,12 @@ def _actions(
     }
 
 
-def thread_row(row: dict[str, Any], slug: str) -> dict[str, Any]:
+def thread_row(row: dict[str, Any], thread_url: Callable[[int], str]) -> dict[str, Any]:
     """One row of a community's thread list, as the reader sees it, from a
     row of kinwell.discussions.pages.thread_list."""
     replies = row["post_count"] - 1
     return {
-        "url": cached_reverse("discussions:thread", slug, row["pk"]),
+        "url": thread_url(row["pk"]),
         "title": row["title"],
         "pinned": row["is_pinned"],
         "locked": row["is_locked"],

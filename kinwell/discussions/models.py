@@ -95,7 +95,20 @@ class Thread(models.Model):
             models.Index(
                 fields=["community", "status", "-is_pinned", "-last_posted_at"],
                 name="thread_list",
-            )
+            ),
+            # A visitor's list (threads for everyone only): counted from the
+            # index alone, and read in order without sorting.
+            models.Index(
+                fields=[
+                    "community",
+                    "status",
+                    "audience",
+                    "-is_pinned",
+                    "-last_posted_at",
+                    "-id",
+                ],
+                name="thread_list_for_everyone",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,7 +183,7 @@ class Post(models.Model):
         return f"Post {self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("discussions:post", args=[self.community.slug, self.pk])
+        return cached_reverse("discussions:post", self.community.slug, self.pk)
 
     @property
     def is_opening(self) -> bool:

@@ -32,6 +32,7 @@ from kinwell.lib.forms import first_message, posted
 from kinwell.lib.fragments import CSRF_PLACEHOLDER, render_each
 from kinwell.lib.htmx import render_page_or_partial
 from kinwell.lib.markdown import render_markdown
+from kinwell.lib.urls import numbered_urls
 
 # The list -----------------------------------------------------------------------
 
@@ -49,12 +50,13 @@ def threads(request: HttpRequest, slug: str) -> HttpResponse:
     page = pages.thread_list(
         request.user, community, request.GET.get("page"), tag=tag, since=since
     )
+    thread_url = numbered_urls("discussions:thread", community.slug)
     context = {
         "community": community,
         "page": page,
         "rows": render_each(
             "discussions/_thread_row.html",
-            [thread_row(row, community.slug) for row in page.object_list],
+            [thread_row(row, thread_url) for row in page.object_list],
         ),
         "tags": access.tags_of(community),
         "tag": tag,

@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 
 from kinwell.communities.models import Membership
 from kinwell.discussions.models import Post
+from kinwell.lib.urls import cached_reverse
 from kinwell.search.access import searchable_posts
 from kinwell.search.backends import (
     Snippet,
@@ -69,6 +70,15 @@ class Hit:
     @property
     def is_thread(self) -> bool:
         return self.post.number == 1
+
+    @property
+    def url(self) -> str:
+        """The thread, for an opening post; the post itself for a reply."""
+        post = self.post
+        if self.is_thread:
+            slug = post.community.slug
+            return cached_reverse("discussions:thread", slug, post.thread_id)
+        return post.get_absolute_url()
 
 
 class Found:
