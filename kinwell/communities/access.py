@@ -100,24 +100,21 @@ MEMBER_COUNT_SECONDS = 60
 def member_counts(communities: Iterable[Community]) -> dict[int, int]:
     """How many members each community has, for the directory: counting a
     page of communities in one query, not grouping every community's
-    memberships, and remembered for a minute (counting the memberships of 50
-    communities is most of the directory's work, and a count a minute old
-    misleads nobody)."""
-    ids = [community.pk for community in communities]
-    keys = {community_id: f"member-count:{community_id}" for community_id in ids}
-    remembered = cache.get_many(list(keys.values()))
-    counts = {i: remembered[key] for i, key in keys.items() if key in remembered}
-    missing = [i for i in ids if i not in counts]
-    if missing:
+    memberships, and remembered for a minute for that page (counting the
+    memberships of 50 communities is most of the directory's work, and a
+    count a minute old misleads nobody)."""
+    ids = sorted(community.pk for community in communities)
+    key = "member-counts:" + ",".join(map(str, ids))
+    counts: dict[int, int] | None = cache.get(key)
+    if counts is None:
         rows = (
-            Membership.objects.filter(community_id__in=missing)
+            Membership.objects.filter(community_id__in=ids)
             .values_list("community_id")
             .annotate(n=Count("pk"))
             .order_by()
         )
-        counted = {i: 0 for i in missing} | dict(rows.values_list("community_id", "n"))
-        cache.set_many({keys[i]: n for i, n in counted.items()}, MEMBER_COUNT_SECONDS)
-        counts |= counted
+        counts = {i: 0 for i in ids} | dict(rows.values_list("community_id", "n"))
+        cache.set(key, counts, MEMBER_COUNT_SECONDS)
     return counts
 
 
