@@ -337,12 +337,12 @@ def react(request: AuthenticatedRequest, slug: str, post_id: int) -> HttpRespons
         if error:
             messages.error(request, error)
         return redirect(_post_url(found.thread, found))
-    ids = [found.pk]
+    now = pages.reactions(request.user, [found.pk])
     item = reactions_item(
         slug,
         found.pk,
-        pages.reaction_counts(ids).get(found.pk, {}),
-        pages.my_reactions(request.user, ids).get(found.pk, set()),
+        now.counts.get(found.pk, {}),
+        now.mine.get(found.pk, set()),
         can_react=True,
     )
     html = render_to_string(

@@ -237,9 +237,8 @@ def delete_post(request: HttpRequest, slug: Slug, post_id: ObjectId) -> Status[N
 
 
 def _reactions_of(user: User, post: Post) -> tuple[dict[str, int], set[str]]:
-    ids = [post.pk]
-    counts = pages.reaction_counts(ids).get(post.pk, {})
-    return counts, pages.my_reactions(user, ids).get(post.pk, set())
+    found = pages.reactions(user, [post.pk])
+    return found.counts.get(post.pk, {}), found.mine.get(post.pk, set())
 
 
 def _set_reaction(
