@@ -31,6 +31,15 @@ def wrapper(path: Path, alias: str, timeout: float = 20) -> Any:
     return DatabaseWrapper(settings, alias)
 
 
+def notes_database(path: Path) -> Any:
+    """A database at `path` with an empty table to write to, and a
+    connection to it for the test to read with."""
+    connection = wrapper(path, "setup")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, n INTEGER)")
+    return connection
+
+
 def begin(connection: Any) -> None:
     """As transaction.atomic() begins a transaction."""
     connection.set_autocommit(
@@ -44,10 +53,9 @@ def end(connection: Any) -> None:
 
 
 def test_a_second_writer_waits_for_its_turn_then_gets_it(tmp_path: Path) -> None:
+    notes_database(tmp_path / "db.sqlite3").close()
     first = wrapper(tmp_path / "db.sqlite3", "first")
     second = wrapper(tmp_path / "db.sqlite3", "second", timeout=0.2)
-    with first.cursor() as cursor:
-        cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY)")
     begin(first)
     with pytest.raises(OperationalError, match="database is locked"):
         begin(second)
@@ -62,9 +70,7 @@ def test_a_second_writer_waits_for_its_turn_then_gets_it(tmp_path: Path) -> None
 
 def test_a_write_outside_a_transaction_takes_a_turn_too(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    setup = wrapper(path, "setup")
-    with setup.cursor() as cursor:
-        cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY)")
+    setup = notes_database(path)
     queue = writer_queue(str(path))
     outcome: list[object] = []
 
@@ -95,9 +101,7 @@ def test_a_write_outside_a_transaction_takes_a_turn_too(tmp_path: Path) -> None:
 
 def test_many_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
-    setup = wrapper(path, "setup")
-    with setup.cursor() as cursor:
-        cursor.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, n INTEGER)")
+    setup = notes_database(path)
     errors: list[Exception] = []
 
     def write(n: int) -> None:
