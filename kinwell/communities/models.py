@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -49,9 +49,10 @@ class CommunityQuerySet(QuerySet["Community"]):
         ones they belong to."""
         if not getattr(user, "is_authenticated", False):
             return self.listed()
-        return self.filter(
-            ~Q(visibility=Community.Visibility.HIDDEN) | Q(memberships__user=user)
-        ).distinct()
+        # EXISTS rather than a join: a join gives a row for every membership
+        # of the community, which DISTINCT then has to fold back into one.
+        member = Membership.objects.filter(community=OuterRef("pk"), user=user)
+        return self.filter(~Q(visibility=Community.Visibility.HIDDEN) | Exists(member))
 
 
 class Community(models.Model):

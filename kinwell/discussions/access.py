@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -40,7 +40,12 @@ def membership(user: Any, community: Community) -> Membership | None:
         "_memberships_seen", {}
     )
     if user.pk not in known:
-        known[user.pk] = community_access.membership_of(user, community)
+        # Whether a suspension or ban is in force comes along: posting asks.
+        known[user.pk] = (
+            Membership.objects.filter(community=community, user=user)
+            .annotate(sanctioned=Exists(_sanctions_in_force(user, community)))
+            .first()
+        )
     return known[user.pk]
 
 
@@ -164,19 +169,17 @@ def get_post_for_user(user: Any, slug: str, post_id: int) -> Post:
     return post
 
 
+def _sanctions_in_force(user: User, community: Community) -> QuerySet[Sanction]:
+    return Sanction.objects.filter(
+        community=community,
+        user=user,
+        kind__in=[Sanction.Kind.SUSPENSION, Sanction.Kind.BAN],
+        lifted_at__isnull=True,
+    ).filter(Q(until__isnull=True) | Q(until__gt=timezone.now()))
+
+
 def sanction_in_force(user: User, community: Community) -> Sanction | None:
-    now = timezone.now()
-    return (
-        Sanction.objects.filter(
-            community=community,
-            user=user,
-            kind__in=[Sanction.Kind.SUSPENSION, Sanction.Kind.BAN],
-            lifted_at__isnull=True,
-        )
-        .filter(Q(until__isnull=True) | Q(until__gt=now))
-        .order_by("-created_at")
-        .first()
-    )
+    return _sanctions_in_force(user, community).order_by("-created_at").first()
 
 
 def require_may_post(user: User, community: Community) -> Membership:
@@ -184,9 +187,10 @@ def require_may_post(user: User, community: Community) -> Membership:
     found = membership(user, community)
     if found is None:
         raise PermissionDenied("Only members of the community can post in it.")
-    sanction = sanction_in_force(user, community)
-    if sanction is not None:
-        raise PermissionDenied(_sanction_message(sanction))
+    if getattr(found, "sanctioned", True):
+        sanction = sanction_in_force(user, community)
+        if sanction is not None:
+            raise PermissionDenied(_sanction_message(sanction))
     return found
 
 

@@ -216,7 +216,7 @@ def hits(posts: list[Post], terms: Terms) -> list[Hit]:
 
 
 def _hit(post: Post, snippet: Snippet) -> Hit:
-    # What the byline shows (templates/discussions/_byline.html).
+    # What the byline shows (kinwell/discussions/bylines.py).
     post.by_former_member = (  # type: ignore[attr-defined]
         post.author_id is not None and not getattr(post, "author_is_member", False)
     )

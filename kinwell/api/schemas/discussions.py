@@ -173,7 +173,7 @@ _NOTHING_SHOWN: dict[str, Any] = {
 
 
 def voice(post: Post) -> dict[str, Any]:
-    """The byline of the website (templates/discussions/_byline.html)."""
+    """The byline of the website (kinwell/discussions/bylines.py)."""
     former = getattr(post, "by_former_member", False)
     if post.placeholder_author or former or post.persona is None:
         label = post.placeholder_author or FORMER_MEMBER
