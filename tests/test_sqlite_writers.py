@@ -1,5 +1,6 @@
 """SQLite's writers take turns in Kinwell's own queue (kinwell/lib/sqlite)."""
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,29 @@ def test_the_file_lock_keeps_other_processes_out(tmp_path: Path) -> None:
     here.release()
     there.acquire(timeout=1)
     there.release()
+
+
+def test_a_forked_process_waits_for_its_parents_turn_then_gets_its_own(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "db.sqlite3")
+    parent = writer_queue(path)
+    tried, released = os.pipe(), os.pipe()
+    parent.acquire(timeout=1)
+    child = os.fork()
+    if child == 0:  # the child: its own queue, kept out while the parent writes
+        code = 1
+        try:
+            writer_queue(path).acquire(timeout=0.05)
+        except OperationalError:
+            os.write(tried[1], b".")
+            os.read(released[0], 1)
+            writer_queue(path).acquire(timeout=1)  # the parent's turn is over
+            code = 0
+        finally:
+            os._exit(code)
+    os.read(tried[0], 1)
+    parent.release()
+    os.write(released[1], b".")
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

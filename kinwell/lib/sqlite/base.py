@@ -5,10 +5,11 @@ sleeps on the busy timeout, in steps that grow to 100 ms, and tries again; so
 under load the write lock sits free while the writers that want it are all
 asleep, and the unlucky ones wait seconds. Here every write transaction
 (Kinwell runs them all as `BEGIN IMMEDIATE`), and every writing statement run
-outside one, first takes a lock that wakes the next writer as soon as it is
-released: a thread lock among the threads of one process, then an exclusive
-`flock` on a file beside the database among processes. Readers never wait
-for it (WAL lets them read while one writes).
+outside one, first takes its turn: a thread lock among the threads of one
+process, which hands over to the next thread as soon as it is released, then
+an exclusive `flock` on a file beside the database among processes, tried
+every half millisecond. Readers never wait for it (WAL lets them read while
+one writes).
 
 Within the same time limit as SQLite's busy timeout, a writer that cannot get
 its turn gets the same "database is locked" error SQLite would give."""
@@ -67,6 +68,18 @@ class WriterQueue:
 
 _queues: dict[str, WriterQueue] = {}
 _queues_lock = threading.Lock()
+
+
+def _forget_queues() -> None:
+    """A forked process makes its own queues: a lock file opened before the
+    fork would be one lock shared with the parent, and a thread lock copied
+    while another thread held it would never be released."""
+    global _queues_lock
+    _queues_lock = threading.Lock()
+    _queues.clear()
+
+
+os.register_at_fork(after_in_child=_forget_queues)
 
 
 def writer_queue(database: str) -> WriterQueue:
