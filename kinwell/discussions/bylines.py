@@ -28,12 +28,13 @@ BYLINE_VALUES = (
 class ByWhom(NamedTuple):
     placeholder: str
     former: bool
-    kind: str | None
-    public_id: str | None
-    name: str
-    member_name: str
-    profession: str | None
-    carer_name: str | None
+    # The persona's, when the post still has one.
+    kind: str | None = None
+    public_id: str | None = None
+    name: str = ""
+    member_name: str = ""
+    profession: str | None = None
+    carer_name: str | None = None
 
 
 def byline_html(post: Post) -> SafeString:
@@ -41,7 +42,7 @@ def byline_html(post: Post) -> SafeString:
     persona = post.persona
     carer = post.written_by if post.written_by_id else None
     if persona is None:
-        return render_byline(ByWhom(post.placeholder_author, True, *_NOBODY))
+        return render_byline(ByWhom(post.placeholder_author, former=True))
     personal = persona.kind == Persona.Kind.PERSONAL
     credential = None if personal else persona.credential
     return render_byline(
@@ -57,9 +58,6 @@ def byline_html(post: Post) -> SafeString:
             carer_name=carer.display_name if carer is not None else None,
         )
     )
-
-
-_NOBODY = (None, None, "", "", None, None)
 
 
 def byline_of_row(row: dict[str, Any], prefix: str) -> SafeString:
