@@ -17,7 +17,7 @@ from PIL import Image
 from kinwell.accounts.models import Delegation, Persona, User
 from kinwell.communities import services as community_services
 from kinwell.communities.models import Community
-from kinwell.discussions import services
+from kinwell.discussions import access, services
 from kinwell.discussions.models import (
     DiscussionSettings,
     Post,
@@ -670,3 +670,33 @@ def test_a_community_of_10000_threads_lists_them(
     last = client.get(f"/c/{community.slug}/threads/?page=334")
     assert b"Page 334 of 334." in last.content
     assert b"Thread 0<" in last.content
+
+
+@pytest.mark.parametrize("visibility", ["public", "members"])
+@pytest.mark.parametrize("audience", ["everyone", "members"])
+@pytest.mark.parametrize("status", ["published", "held", "hidden"])
+def test_readers_of_a_thread_are_who_visible_threads_lets_read(
+    community: Community,
+    organiser: User,
+    moderator: User,
+    member: User,
+    outsider: User,
+    visibility: str,
+    audience: str,
+    status: str,
+) -> None:
+    """The bulk rule (telling watchers) and the one-reader rule agree."""
+    community.visibility = visibility
+    community.save(update_fields=["visibility"])
+    thread = factories.make_thread(member, community, audience=audience)
+    Thread.objects.filter(pk=thread.pk).update(status=status)
+    thread.refresh_from_db()
+    people = [organiser, moderator, member, outsider]
+    one_by_one = {
+        person.pk
+        for person in people
+        if access.visible_threads(person, Community.objects.get(pk=community.pk))
+        .filter(pk=thread.pk)
+        .exists()
+    }
+    assert access.readers_of(thread, [p.pk for p in people]) == one_by_one
