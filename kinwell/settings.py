@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "kinwell.accounts.middleware.acting_for_middleware",
     "kinwell.web.middleware.RateLimitMiddleware",
+    # Last, so that everything above also applies to the pages it shares.
+    "kinwell.lib.visitor_pages.VisitorPageMiddleware",
 ]
 
 ROOT_URLCONF = "kinwell.urls"
@@ -150,6 +152,20 @@ CACHES["fragments"] = {
     "LOCATION": "fragments",
     "OPTIONS": {"MAX_ENTRIES": 10000},
 }
+
+# Pages every visitor sees alike (kinwell.lib.visitor_pages), shared between
+# server processes: in Redis when there is one, else in files under the
+# data directory. They are keyed by what has changed, so the timeout only
+# bounds how far a relative date ("3 hours ago") may lag; 0 turns it off.
+KINWELL_VISITOR_PAGE_SECONDS = int(os.environ.get("KINWELL_VISITOR_PAGE_SECONDS", "60"))
+if REDIS_URL:
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "kinwell-pages"}
+else:
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "pages",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

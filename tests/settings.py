@@ -15,6 +15,10 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 WHITENOISE_USE_FINDERS = True
+# Tests write and read back inside transactions that never commit, so the
+# generation that keys visitors' shared pages would never move; the tests of
+# kinwell.lib.visitor_pages turn the sharing on for themselves.
+KINWELL_VISITOR_PAGE_SECONDS = 0
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Whitenoise looks for the collected files at start-up; tests use the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -530,7 +530,9 @@ def test_lists_are_paginated(member: User, client_for: ClientFor) -> None:
     assert [item["name"] for item in page["items"]] == ["t0"]
 
 
-@pytest.mark.parametrize("query", ["limit=101", "limit=0", "offset=-1", "limit=x"])
+@pytest.mark.parametrize(
+    "query", ["limit=101", "limit=0", "offset=-1", "limit=x", "offset=0.0", "limit=5.0"]
+)
 def test_out_of_range_page_is_refused(
     query: str, member: User, client_for: ClientFor
 ) -> None:

@@ -700,3 +700,16 @@ def test_readers_of_a_thread_are_who_visible_threads_lets_read(
         .exists()
     }
     assert access.readers_of(thread, [p.pk for p in people]) == one_by_one
+
+
+@pytest.mark.parametrize("minutes", [0, 1, 59, 61, 1439, 1441, 10_079, 44_000, 600_000])
+def test_the_list_says_how_long_ago_as_django_does(minutes: int) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    from kinwell.discussions.items import _ago
+
+    moment = timezone.now() - timedelta(minutes=minutes, seconds=13)
+    assert _ago(moment) == timesince(moment)

@@ -36,6 +36,7 @@ from kinwell.communities.models import Community, JoinRequest, Membership
 from kinwell.lib.forms import first_message, posted
 from kinwell.lib.fragments import render_each
 from kinwell.lib.markdown import render_markdown
+from kinwell.lib.visitor_pages import same_for_every_visitor
 
 PAGE_SIZE = 50
 
@@ -60,6 +61,7 @@ def directory_card(community: Community, members: int) -> dict[str, Any]:
     }
 
 
+@same_for_every_visitor
 def directory(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -103,6 +105,7 @@ def create(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "communities/create.html", {"form": form})
 
 
+@same_for_every_visitor
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = access.get_community_for_user(request.user, slug)
     membership = access.membership_of(request.user, community)
@@ -127,6 +130,7 @@ def avatar(request: HttpRequest, slug: str) -> FileResponse:
     return FileResponse(community.avatar.open("rb"), content_type="image/png")
 
 
+@same_for_every_visitor
 def cluster(request: HttpRequest, slug: str) -> HttpResponse:
     found, communities = access.get_cluster_for_user(request.user, slug)
     member_of = set()

@@ -33,10 +33,12 @@ from kinwell.lib.fragments import CSRF_PLACEHOLDER, render_each
 from kinwell.lib.htmx import render_page_or_partial
 from kinwell.lib.markdown import render_markdown
 from kinwell.lib.urls import numbered_urls
+from kinwell.lib.visitor_pages import same_for_every_visitor
 
 # The list -----------------------------------------------------------------------
 
 
+@same_for_every_visitor
 def threads(request: HttpRequest, slug: str) -> HttpResponse:
     community = community_access.get_community_for_user(request.user, slug)
     if not access.can_read(request.user, community):
@@ -110,6 +112,7 @@ def _say_if_held(request: HttpRequest, status: str) -> None:
 # A thread ---------------------------------------------------------------------------
 
 
+@same_for_every_visitor
 def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     found = access.get_thread_for_user(request.user, slug, thread_id)
     number = _page_number(request, found)
@@ -166,7 +169,9 @@ def _entries(
 ) -> list[dict[str, Any]]:
     """Each post with its HTML, rendered once for each way it looks."""
     items = [post_item(post, view) for post in page.posts]
-    html = render_each("discussions/_post.html", items, csrf_token=get_token(request))
+    html = render_each(
+        "discussions/_post.html", items, csrf_token=lambda: get_token(request)
+    )
     return [
         {"post": post, "item": item, "html": piece}
         for post, item, piece in zip(page.posts, items, html, strict=True)

@@ -10,6 +10,7 @@ dict as a placeholder that is filled in after the cache."""
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
@@ -28,9 +29,14 @@ def _key(template: str, item: dict[str, Any]) -> str:
 
 
 def render_each(
-    template: str, items: list[dict[str, Any]], *, csrf_token: str = ""
+    template: str,
+    items: list[dict[str, Any]],
+    *,
+    csrf_token: Callable[[], str] = str,
 ) -> list[SafeString]:
-    """`template` rendered for each item, from the cache where it can be."""
+    """`template` rendered for each item, from the cache where it can be.
+    `csrf_token` is asked for only if a piece has a form, so that a page
+    without one carries no token (kinwell.lib.visitor_pages)."""
     store = caches["fragments"]
     keys = [_key(template, item) for item in items]
     found: dict[str, str] = store.get_many(keys)
@@ -40,7 +46,9 @@ def render_each(
         html = found.get(key) or made.get(key)
         if html is None:
             html = made[key] = render_to_string(template, {"item": item})
-        pieces.append(html.replace(CSRF_PLACEHOLDER, csrf_token))
+        if CSRF_PLACEHOLDER in html:
+            html = html.replace(CSRF_PLACEHOLDER, csrf_token())
+        pieces.append(html)
     if made:
         store.set_many(made, TIMEOUT)
     return [mark_safe(piece) for piece in pieces]  # noqa: S308 - rendered by a template

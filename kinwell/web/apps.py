@@ -6,4 +6,9 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from kinwell.lib.changes import watch_writes
         from kinwell.web import checks  # noqa: F401 - registers the checks
+
+        connection_created.connect(watch_writes)

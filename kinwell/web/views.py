@@ -5,9 +5,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from kinwell.lib.visitor_pages import same_for_every_visitor
+
 logger = logging.getLogger(__name__)
 
 
+@same_for_every_visitor
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 

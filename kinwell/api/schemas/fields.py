@@ -1,10 +1,17 @@
 """Field types shared by the API schemas, derived from the models so the API
 and the database never disagree about lengths or choices."""
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from django.db import models
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    WithJsonSchema,
+)
 from pydantic import Field as PydanticField
 
 
@@ -19,6 +26,20 @@ class InputSchema(BaseModel):
 # Database ids are 64-bit; a larger number cannot name anything (and would
 # overflow the query rather than find nothing).
 MAX_ID = 2**63 - 1
+
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def _whole_number_text(value: Any) -> Any:
+    """A query string's "5.0" is not the integer the schema promises, though
+    pydantic would read it as 5."""
+    if isinstance(value, str) and not _WHOLE.fullmatch(value):
+        raise ValueError("must be a whole number, written with digits only")
+    return value
+
+
+# An integer from a query string: digits only.
+WholeNumber = Annotated[int, BeforeValidator(_whole_number_text)]
 
 # PostgreSQL cannot store NUL in text; refuse it at the door rather than 500.
 NO_NUL = r"^[^\x00]*$"

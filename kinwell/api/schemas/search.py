@@ -10,7 +10,7 @@ from pydantic import Field
 from kinwell.api.pagination import MAX_LIMIT, MAX_OFFSET
 from kinwell.api.schemas.accounts import PersonaOut
 from kinwell.api.schemas.discussions import voice
-from kinwell.api.schemas.fields import NO_NUL, max_length
+from kinwell.api.schemas.fields import NO_NUL, WholeNumber, max_length
 from kinwell.communities.models import Community
 from kinwell.discussions.models import Tag
 from kinwell.search.forms import MAX_QUERY_LENGTH
@@ -45,8 +45,8 @@ class SearchIn(Schema):
     )
     since: date | None = Field(None, description="Posts written on or after this day.")
     until: date | None = Field(None, description="Posts written on or before this day.")
-    limit: int = Field(PER_PAGE, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    limit: WholeNumber = Field(PER_PAGE, ge=1, le=MAX_LIMIT)
+    offset: WholeNumber = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class HitOut(Schema):
