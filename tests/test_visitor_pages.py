@@ -164,6 +164,28 @@ def _rename_then_fail(thread: Thread) -> None:
     raise RuntimeError
 
 
+@pytest.mark.django_db
+def test_a_write_goes_on_when_the_generation_cannot_advance(
+    community: Community,
+    member: User,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    thread = _thread(community, member)
+
+    def broken() -> None:
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(generation, "advance", broken)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        Thread.objects.filter(pk=thread.pk).update(title="Still written")
+    assert callbacks  # the advance was attempted, after the commit
+    thread.refresh_from_db()
+    assert thread.title == "Still written"
+    assert "could not advance" in caplog.text
+
+
 def test_starting_the_server_forgets_shared_pages() -> None:
     from kinwell.cli import forget_shared_pages
 
@@ -214,6 +236,7 @@ def test_each_shared_answer_has_its_own_nonce(
     for answer, value in zip(answers, values, strict=True):
         assert f"'nonce-{value}'" in answer["Content-Security-Policy"]
         assert b"\x00" not in answer.content
+        assert "Cookie" in answer["Vary"]  # no cache on the way may share it further
 
 
 @pytest.mark.django_db

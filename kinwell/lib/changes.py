@@ -15,8 +15,10 @@ The generation grows after the commit, never before: a page read between
 the write and the commit holds the old text and is stored under the old
 generation, which nobody asks for again."""
 
+import logging
 import os
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +27,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+logger = logging.getLogger(__name__)
 
 # Per-member bookkeeping that no visitor's page shows. Writes to these are
 # made on plain page views by signed-in members (what they have read, their
@@ -96,7 +100,9 @@ class FileGeneration:
             self._start_again()
 
     def _start_again(self) -> None:
-        fresh = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+        fresh = self.path.with_name(
+            f"{self.path.name}.{os.getpid()}.{threading.get_ident()}"
+        )
         fresh.write_bytes(b".")
         os.replace(fresh, self.path)
 
@@ -144,7 +150,16 @@ def _after_writes(
         if connection.in_atomic_block:
             # Run once per write; a transaction of ten writes advances by ten,
             # which costs nothing and needs no bookkeeping. A rollback drops them.
-            transaction.on_commit(generation.advance, using=connection.alias)
+            transaction.on_commit(_advance, using=connection.alias)
         else:
-            generation.advance()
+            _advance()
     return result
+
+
+def _advance() -> None:
+    """The write is already committed: failing to say so must not turn its
+    answer into an error. Shared pages then last until their timeout."""
+    try:
+        generation.advance()
+    except Exception:
+        logger.exception("the generation of changes could not advance")

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from kinwell.lib.changes import generation
 
@@ -106,4 +107,8 @@ def _answer(
     if NONCE_PLACEHOLDER in content:
         nonce = str(request._csp_nonce)  # type: ignore[attr-defined]
         content = content.replace(NONCE_PLACEHOLDER, nonce.encode())
-    return HttpResponse(content, headers=headers)
+    response = HttpResponse(content, headers=headers)
+    # As a page made afresh says (it read the session): a cache between
+    # here and the reader must not give it to someone signed in.
+    patch_vary_headers(response, ["Cookie"])
+    return response
