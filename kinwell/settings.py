@@ -155,8 +155,9 @@ CACHES["fragments"] = {
 
 # Pages every visitor sees alike (kinwell.lib.visitor_pages), shared between
 # server processes: in Redis when there is one, else in files under the
-# data directory. They are keyed by what has changed, so the timeout only
-# bounds how far a relative date ("3 hours ago") may lag; 0 turns it off.
+# data directory. They are keyed by what has changed, so the timeout bounds
+# how far a relative date ("3 hours ago") may lag, and changes made outside
+# Kinwell (SQL typed by hand); 0 turns sharing off.
 KINWELL_VISITOR_PAGE_SECONDS = int(os.environ.get("KINWELL_VISITOR_PAGE_SECONDS", "60"))
 if REDIS_URL:
     CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "kinwell-pages"}

@@ -3,6 +3,7 @@ generation of changes that keys them (kinwell.lib.changes)."""
 
 import itertools
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,24 @@ def test_a_full_file_starts_again_without_repeating(tmp_path: Path) -> None:
     assert all(before != after for before, after in itertools.pairwise(seen))
 
 
+def test_many_threads_advance_and_start_again_without_a_fault(tmp_path: Path) -> None:
+    found = FileGeneration(tmp_path / "changes")
+    found.LARGEST = 50
+
+    def advance_often() -> None:
+        for _ in range(200):
+            found.advance()
+
+    workers = [threading.Thread(target=advance_often) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # Each writer appends at most once more after the file is full.
+    assert (tmp_path / "changes").stat().st_size <= found.LARGEST + len(workers)
+    assert not (tmp_path / "changes.new").exists()
+
+
 def test_a_cache_generation_grows_and_survives_losing_its_counter() -> None:
     found = CacheGeneration()
     caches["default"].delete(CacheGeneration.KEY)
@@ -129,6 +148,15 @@ def test_a_cache_generation_grows_and_survives_losing_its_counter() -> None:
     caches["default"].delete(CacheGeneration.KEY)
     found.advance()
     assert int(found.current()) >= first  # restarts from the clock, not from 1
+
+
+def test_a_lost_cache_generation_is_never_a_fixed_number() -> None:
+    found = CacheGeneration()
+    caches["default"].delete(CacheGeneration.KEY)
+    read_first = found.current()  # a reader starts the counter
+    assert int(read_first) > 1_000_000_000_000  # milliseconds since 1970
+    found.advance()
+    assert found.current() != read_first
 
 
 @pytest.mark.django_db(transaction=True)
@@ -269,6 +297,37 @@ def test_requests_that_may_be_someones_own_are_answered_afresh(
     Client().get(url)
     queries, _ = _queries(Client(), url, extra)
     assert queries > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("sharing")
+def test_only_the_parameters_pages_read_make_a_shared_page(
+    community: Community, member: User
+) -> None:
+    url = f"{community.get_absolute_url()}threads/"
+    Client().get(f"{url}?tag=x&page=1")
+    same, _ = _queries(Client(), f"{url}?page=1&tag=x")
+    assert same == 0  # one page, whatever the order
+    for asked in (f"{url}?page=1&junk=1", f"{url}?page=1&page=2"):
+        Client().get(asked)
+        again, _ = _queries(Client(), asked)
+        assert again > 0, asked
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("sharing")
+def test_visitors_get_their_page_when_the_cache_is_down(
+    community: Community, member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _thread(community, member).get_absolute_url()
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(caches["pages"], "get", down)
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert b"Canary-one words" in response.content
 
 
 @pytest.mark.django_db

@@ -28,6 +28,7 @@ from kinwell.communities.models import (
     Membership,
 )
 from kinwell.communities.sizes import OPEN_STATUSES, is_full
+from kinwell.lib.changes import generation
 
 
 def membership_of(user: Any, community: Community) -> Membership | None:
@@ -101,10 +102,12 @@ def member_counts(communities: Iterable[Community]) -> dict[int, int]:
     """How many members each community has, for the directory: counting a
     page of communities in one query, not grouping every community's
     memberships, and remembered for a minute for that page (counting the
-    memberships of 50 communities is most of the directory's work, and a
-    count a minute old misleads nobody)."""
+    memberships of 50 communities is most of the directory's work). The
+    generation of changes is in the key, so a join or a departure is
+    counted at once, and a page shared with visitors never keeps an old
+    count (kinwell.lib.visitor_pages)."""
     ids = sorted(community.pk for community in communities)
-    key = "member-counts:" + ",".join(map(str, ids))
+    key = f"member-counts:{generation.current()}:" + ",".join(map(str, ids))
     counts: dict[int, int] | None = cache.get(key)
     if counts is None:
         rows = (

@@ -15,10 +15,10 @@ The generation grows after the commit, never before: a page read between
 the write and the commit holds the old text and is stored under the old
 generation, which nobody asks for again."""
 
+import fcntl
 import logging
 import os
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,18 +93,27 @@ class FileGeneration:
         descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(descriptor, b".")
-            full = os.fstat(descriptor).st_size >= self.LARGEST
+            appended = os.fstat(descriptor)
         finally:
             os.close(descriptor)
-        if full:
-            self._start_again()
+        if appended.st_size >= self.LARGEST:
+            self._start_again(appended.st_ino)
 
-    def _start_again(self) -> None:
-        fresh = self.path.with_name(
-            f"{self.path.name}.{os.getpid()}.{threading.get_ident()}"
-        )
-        fresh.write_bytes(b".")
-        os.replace(fresh, self.path)
+    def _start_again(self, full: int) -> None:
+        """One writer replaces the full file (inode `full`); the others find
+        it done. Replacing it twice within one tick of the file clock could
+        reuse the first new file's inode and repeat its generation."""
+        lock_path = self.path.with_name(f"{self.path.name}.lock")
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if os.stat(self.path).st_ino != full:
+                    return
+            except FileNotFoundError:
+                pass
+            fresh = self.path.with_name(f"{self.path.name}.new")
+            fresh.write_bytes(b".")
+            os.replace(fresh, self.path)
 
 
 class CacheGeneration:
@@ -115,15 +124,25 @@ class CacheGeneration:
     KEY = "changes:generation"
 
     def current(self) -> str:
-        return str(caches["default"].get(self.KEY, 0))
+        cache = caches["default"]
+        found = cache.get(self.KEY)
+        if found is None:  # lost, or never set: never a fixed number
+            self._start()
+            found = cache.get(self.KEY)
+        return str(found)
 
     def advance(self) -> None:
         cache = caches["default"]
         try:
             cache.incr(self.KEY)
-        except ValueError:  # not there: lost, or never set
-            if not cache.add(self.KEY, time.time_ns() // 1_000_000, timeout=None):
-                cache.incr(self.KEY)
+        except ValueError:
+            # Started now, and advanced all the same: a reader may have
+            # started it a moment ago, before this write's commit.
+            self._start()
+            cache.incr(self.KEY)
+
+    def _start(self) -> None:
+        caches["default"].add(self.KEY, time.time_ns() // 1_000_000, timeout=None)
 
 
 def _generation() -> Generation:

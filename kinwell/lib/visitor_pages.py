@@ -5,11 +5,13 @@ are not signed in; they all see the same thread page. Such a page is kept
 in the "pages" cache and answered from it until anything a visitor could
 see changes: the key holds kinwell.lib.changes' generation, which grows
 after every committed write. The timeout (KINWELL_VISITOR_PAGE_SECONDS)
-only bounds how far relative dates ("3 hours ago") can lag.
+bounds how far relative dates ("3 hours ago") can lag, and changes made
+where Kinwell cannot see them (SQL typed into the database by hand).
 
 A page is shared only when nothing in it can belong to one reader:
 - the request is a plain GET from a visitor: no cookie but the CSRF one,
-  no Authorization header, not an htmx request;
+  no Authorization header, not an htmx request, no query parameter but
+  those the pages read (SHARED_PARAMETERS);
 - its view is marked `@same_for_every_visitor`;
 - the answer is a 200 that sets no cookie, carries no CSRF token, shows or
   queues no message and changes no session.
@@ -18,6 +20,7 @@ shared page must not share: it is stored as a placeholder and each answer
 gets its own, as the Content-Security-Policy header does."""
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +32,12 @@ from django.utils.cache import patch_vary_headers
 
 from kinwell.lib.changes import generation
 
+logger = logging.getLogger(__name__)
+
 NONCE_PLACEHOLDER = b"\x00csp-nonce\x00"
+# The query parameters the shared pages read. A URL with any other is made
+# afresh: anyone could otherwise fill the cache with `?junk=1`, `?junk=2`...
+SHARED_PARAMETERS = frozenset({"page", "tag", "q"})
 # Larger pages are rare and cheap to skip.
 LARGEST_SHARED_PAGE = 512 * 1024
 
@@ -52,13 +60,20 @@ class VisitorPageMiddleware:
         if not timeout or not _from_a_visitor(request):
             return self.get_response(request)
         store = caches["pages"]
-        key = _key(request)
-        kept = store.get(key)
+        try:
+            key = _key(request)
+            kept = store.get(key)
+        except Exception:  # the cache is down: visitors still get the page
+            logger.exception("shared pages: the cache could not be read")
+            return self.get_response(request)
         if kept is not None:
             return _answer(request, *kept)
         response = self.get_response(request)
         if _shareable(request, response):
-            store.set(key, _keepable(request, response), timeout)
+            try:
+                store.set(key, _keepable(request, response), timeout)
+            except Exception:
+                logger.exception("shared pages: the cache could not be written")
         return response
 
 
@@ -68,11 +83,15 @@ def _from_a_visitor(request: HttpRequest) -> bool:
         and all(name == settings.CSRF_COOKIE_NAME for name in request.COOKIES)
         and "HTTP_AUTHORIZATION" not in request.META
         and "HTTP_HX_REQUEST" not in request.META
+        and SHARED_PARAMETERS.issuperset(request.GET)
+        and all(len(values) == 1 for _, values in request.GET.lists())
     )
 
 
 def _key(request: HttpRequest) -> str:
-    url = f"{request.get_host()}{request.get_full_path()}"
+    # In one order, so that ?tag=x&page=2 and ?page=2&tag=x are one page.
+    query = sorted(request.GET.items())
+    url = f"{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(url.encode(), digest_size=20).hexdigest()
     return f"page:{generation.current()}:{digest}"
 
