@@ -231,19 +231,13 @@ def _serve(args: argparse.Namespace, rest: list[str]) -> int:
     _setup_django()
     from django.conf import settings
 
+    from kinwell.lib.visitor_pages import forget_shared_pages
+
     _call("collectstatic", "--no-input", "--verbosity", "0")
     forget_shared_pages()
     web = _start_web_server(args.host, args.port, settings)
     worker = subprocess.Popen(worker_command())  # noqa: S603
     return _supervise([web, worker])
-
-
-def forget_shared_pages() -> None:
-    """A new start may bring new templates or settings: the pages shared
-    with visitors by an earlier server are not shared again."""
-    from kinwell.lib.changes import generation
-
-    generation.advance()
 
 
 def _start_web_server(

@@ -215,7 +215,7 @@ def test_a_write_goes_on_when_the_generation_cannot_advance(
 
 
 def test_starting_the_server_forgets_shared_pages() -> None:
-    from kinwell.cli import forget_shared_pages
+    from kinwell.lib.visitor_pages import forget_shared_pages
 
     before = generation.current()
     forget_shared_pages()

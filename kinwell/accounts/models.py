@@ -31,6 +31,19 @@ def badge(profession: str | None) -> str:
     return f"Verified {Credential.Profession(profession).label.lower()}"
 
 
+def persona_label(
+    kind: str, name: str, display_name: str, profession: str | None
+) -> str:
+    """What a persona is called (Persona.label), from plain values: the
+    member's name, the badge alone for an anonymous professional, or the
+    name a named professional chose."""
+    if kind == Persona.Kind.PERSONAL:
+        return public_name(display_name)
+    if kind == Persona.Kind.ANONYMOUS_PROFESSIONAL:
+        return badge(profession)
+    return name
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -149,11 +162,13 @@ class Persona(models.Model):
 
     @property
     def label(self) -> str:
-        if self.kind == self.Kind.PERSONAL:
-            return self.user.public_name
-        if self.kind == self.Kind.ANONYMOUS_PROFESSIONAL:
-            return self.badge
-        return self.name
+        personal = self.kind == self.Kind.PERSONAL
+        return persona_label(
+            self.kind,
+            self.name,
+            self.user.display_name if personal else "",
+            self.credential.profession if self.credential else None,
+        )
 
     @property
     def badge(self) -> str:

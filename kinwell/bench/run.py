@@ -91,7 +91,7 @@ def _setup_django() -> None:
     from django.core.management import call_command
 
     django.setup()
-    from kinwell.cli import forget_shared_pages
+    from kinwell.lib.visitor_pages import forget_shared_pages
 
     call_command("collectstatic", "--no-input", "--verbosity", "0")
     forget_shared_pages()

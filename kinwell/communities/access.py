@@ -99,13 +99,11 @@ MEMBER_COUNT_SECONDS = 60
 
 
 def member_counts(communities: Iterable[Community]) -> dict[int, int]:
-    """How many members each community has, for the directory: counting a
-    page of communities in one query, not grouping every community's
-    memberships, and remembered for a minute for that page (counting the
-    memberships of 50 communities is most of the directory's work). The
-    generation of changes is in the key, so a join or a departure is
-    counted at once, and a page shared with visitors never keeps an old
-    count (kinwell.lib.visitor_pages)."""
+    """How many members each community has, for the directory: a page of
+    communities counted in one query (not every community's memberships
+    grouped), and remembered for that page, since counting is most of the
+    directory's work. The key holds the generation of changes, so a join or
+    a departure is counted at once; the timeout only lets unused counts go."""
     ids = sorted(community.pk for community in communities)
     key = f"member-counts:{generation.current()}:" + ",".join(map(str, ids))
     counts: dict[int, int] | None = cache.get(key)

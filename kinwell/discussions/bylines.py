@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString
 
-from kinwell.accounts.models import Persona, badge, public_name
+from kinwell.accounts.models import Persona, badge, persona_label, public_name
 from kinwell.discussions.models import Post
 from kinwell.lib.urls import cached_reverse
 
@@ -93,9 +93,7 @@ def render_byline(by: ByWhom) -> SafeString:
         html = format_html(
             '<a class="persona" href="{}">{}</a>',
             cached_reverse("accounts:persona", by.public_id),
-            public_name(by.member_name)
-            if by.kind == Persona.Kind.PERSONAL
-            else by.name,
+            persona_label(by.kind, by.name, by.member_name, by.profession),
         )
         if by.kind != Persona.Kind.PERSONAL:
             html += format_html(' <span class="badge">{}</span>', badge_text)

@@ -23,6 +23,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -46,6 +47,12 @@ def same_for_every_visitor[View: Callable[..., HttpResponse]](view: View) -> Vie
     """Marks a view whose page, for a visitor, depends only on its URL."""
     view.same_for_every_visitor = True  # type: ignore[attr-defined]
     return view
+
+
+def forget_shared_pages() -> None:
+    """A new start may bring new templates or settings: the pages shared
+    with visitors by an earlier server are not shared again."""
+    generation.advance()
 
 
 class VisitorPageMiddleware:
@@ -90,7 +97,7 @@ def _from_a_visitor(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     # In one order, so that ?tag=x&page=2 and ?page=2&tag=x are one page.
-    query = sorted(request.GET.items())
+    query = urlencode(sorted(request.GET.items()))
     url = f"{request.get_host()}{request.path}?{query}"
     digest = hashlib.blake2b(url.encode(), digest_size=20).hexdigest()
     return f"page:{generation.current()}:{digest}"
