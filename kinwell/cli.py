@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         "manage": _manage,
         "export": _export,
         "import": _import,
+        "import-services": _import_services,
         "seed": _seed,
         "bench": _bench,
     }[args.command]
@@ -63,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="EMAIL",
         help="the account that becomes the community's first organiser",
     )
+    import_services = commands.add_parser(
+        "import-services",
+        help="load organisations and their service trees from a CSV file",
+    )
+    import_services.add_argument("csv", help="the CSV file (docs/stories.md)")
     seed = commands.add_parser(
         "seed", help="fill an empty database with synthetic data for benchmarks"
     )
@@ -163,6 +169,10 @@ def _import(args: argparse.Namespace, rest: list[str]) -> int:
     return _run_command(
         "import_community", args.archive, "--organiser", args.organiser, *extra
     )
+
+
+def _import_services(args: argparse.Namespace, rest: list[str]) -> int:
+    return _run_command("import_services", args.csv)
 
 
 def _run_command(name: str, *arguments: str) -> int:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kinwell.discussions",
     "kinwell.notifications",
     "kinwell.search",
+    "kinwell.stories",
     "kinwell.api",
     "kinwell.web",
     "kinwell.accounts.admin_site.KinwellAdminConfig",
@@ -407,3 +408,7 @@ KINWELL_SUPPORT_RESOURCES = support_resources_from_env()
 # Benchmark: `kinwell bench` turns this on in the server it starts, to serve
 # its floor page at /bench/floor (docs/performance.md). Off, the URL does not exist.
 KINWELL_BENCH_FLOOR = env_bool("KINWELL_BENCH_FLOOR")
+
+# Care stories: a responder's replies wait for a moderator until this many of
+# theirs have been published; after that they are published at once.
+KINWELL_STORY_REPLY_TRUST = int(os.environ.get("KINWELL_STORY_REPLY_TRUST", "3"))

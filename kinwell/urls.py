@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("kinwell.discussions.urls")),
     path("", include("kinwell.notifications.urls")),
     path("", include("kinwell.search.urls")),
+    path("", include("kinwell.stories.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -26,6 +26,8 @@ READ_SCENARIOS = [
     "thread_member",
     "search",
     "notifications",
+    "story",
+    "service_statistics",
 ]
 SCENARIOS = [*READ_SCENARIOS, "reply", "reaction"]
 

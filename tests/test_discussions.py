@@ -576,6 +576,16 @@ def test_tags_are_chosen_by_moderators_and_followed_by_members(
     assert thread.tags.get() == tag
 
 
+def test_a_page_number_int_cannot_read_is_the_first_page(
+    community: Community, member: User, moderator: User, client_for: Clients
+) -> None:
+    # "²" is a digit to str.isdigit(), but int() refuses it.
+    thread = factories.make_thread(moderator, community)
+    page = client_for(member).get(thread_url(thread, "?page=²"))
+    assert page.status_code == 200
+    assert thread.title.encode() in page.content
+
+
 # Long threads, long lists -----------------------------------------------------------
 
 

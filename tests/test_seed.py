@@ -21,6 +21,17 @@ from kinwell.discussions.models import Post, Reaction, Thread, ThreadSubscriptio
 from kinwell.notifications.models import Notification
 from kinwell.seeding.registry import EMAIL_DOMAIN, SEED_PASSWORD, SeedError, seed
 from kinwell.seeding.scales import SCALES
+from kinwell.stories.models import (
+    HelpfulRating,
+    Organisation,
+    Service,
+    StaffMembership,
+    StaffReply,
+    Story,
+    StoryDecision,
+    StoryRead,
+    StoryService,
+)
 
 SMALL = SCALES["small"]
 
@@ -72,6 +83,21 @@ def _content_digest() -> str:
             *Reaction.objects.order_by(
                 "post__thread__created_at", "post__number", "user__email", "kind"
             ).values_list("post__number", "user__email", "kind"),
+            *Service.objects.order_by("organisation__slug", "path").values_list(
+                "organisation__slug", "name", "kind", "parent__name"
+            ),
+            *Story.objects.order_by("created_at", "title").values_list(
+                "author__email",
+                "title",
+                "status",
+                "criticality",
+                "what_happened",
+                "created_at",
+                "published_at",
+            ),
+            *StaffReply.objects.order_by("created_at", "body").values_list(
+                "author__email", "status", "change", "created_at"
+            ),
         ]
     )
 
@@ -95,6 +121,9 @@ def test_small_scale_makes_the_exact_counts() -> None:
     assert Persona.objects.filter(kind=Persona.Kind.PERSONAL).count() == SMALL.members
     assert Reaction.objects.count() > SMALL.posts
     assert Notification.objects.exists()
+    assert Organisation.objects.count() == SMALL.organisations
+    assert Story.objects.count() == SMALL.stories
+    assert StaffReply.objects.exists()
 
 
 @pytest.mark.usefixtures("seeded")
@@ -235,3 +264,100 @@ def test_a_seeded_member_signs_in_with_the_seed_password_and_reads() -> None:
     for response in _pages(client, thread):
         assert response.status_code == 200
         assert response.context["user"] == membership.user
+
+
+# Care stories -------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("seeded")
+def test_service_paths_follow_the_tree() -> None:
+    services = Service.objects.select_related("parent")
+    assert services.count() >= SMALL.organisations * SMALL.services
+    for service in services:
+        parent = service.parent.path if service.parent else "/"
+        assert service.path == f"{parent}{service.pk}/"
+        if service.parent:
+            assert service.parent.organisation_id == service.organisation_id
+
+
+@pytest.mark.usefixtures("seeded")
+def test_most_stories_are_published_with_a_criticality_and_cooked_text() -> None:
+    published = Story.objects.published()
+    assert 0.75 <= published.count() / SMALL.stories <= 0.95
+    assert set(Story.objects.values_list("status", flat=True)) == set(
+        Story.Status.values
+    )
+    assert not published.filter(criticality=None).exists()
+    assert not published.filter(published_at=None).exists()
+    assert not Story.objects.filter(body_html="").exists()
+    assert not Story.objects.filter(storyservice__isnull=True).exists()
+    replied = published.filter(replies__isnull=False).distinct().count()
+    assert 0.45 <= replied / published.count() <= 0.75
+
+
+def _actions(story_id: int) -> list[str]:
+    return list(
+        StoryDecision.objects.filter(story_id=story_id)
+        .order_by("created_at", "pk")
+        .values_list("action", flat=True)
+    )
+
+
+@pytest.mark.usefixtures("seeded")
+def test_decisions_follow_each_story() -> None:
+    ending: dict[str, str] = {
+        Story.Status.PUBLISHED: StoryDecision.Action.PUBLISHED,
+        Story.Status.RETURNED: StoryDecision.Action.RETURNED,
+        Story.Status.REJECTED: StoryDecision.Action.REJECTED,
+        Story.Status.WITHDRAWN: StoryDecision.Action.WITHDRAWN,
+        Story.Status.SUBMITTED: StoryDecision.Action.SUBMITTED,
+    }
+    for story in Story.objects.all():
+        actions = _actions(story.pk)
+        assert actions[0] == StoryDecision.Action.SUBMITTED
+        assert actions[-1] == ending[story.status]
+        published = StoryDecision.Action.PUBLISHED in actions
+        assert published == (story.published_at is not None)
+    assert (
+        StoryDecision.objects.exclude(reason="")
+        .exclude(action=StoryDecision.Action.SUBMITTED)
+        .exists()
+    )
+
+
+@pytest.mark.usefixtures("seeded")
+def test_replies_and_reads_come_from_the_staff_of_the_story_services() -> None:
+    staff = {
+        (m.organisation_id, m.user_id): m.role for m in StaffMembership.objects.all()
+    }
+    about = {
+        (link.story_id, link.service.organisation_id)
+        for link in StoryService.objects.select_related("service")
+    }
+    read = set(StoryRead.objects.values_list("story_id", "user_id"))
+    for reply in StaffReply.objects.select_related("story"):
+        assert reply.story.status == Story.Status.PUBLISHED
+        assert (reply.story_id, reply.organisation_id) in about
+        role = staff[(reply.organisation_id, reply.author_id)]
+        assert role != StaffMembership.Role.READER
+        assert (reply.story_id, reply.author_id) in read
+        assert reply.change_confirmed_at is None or (reply.is_public and reply.change)
+    for story_id, organisation_id, user_id in StoryRead.objects.values_list(
+        "story_id", "organisation_id", "user_id"
+    ):
+        assert (story_id, organisation_id) in about
+        assert (organisation_id, user_id) in staff
+    rated = HelpfulRating.objects.values_list("reply__status", flat=True)
+    assert set(rated) == {StaffReply.Status.PUBLISHED}
+
+
+@pytest.mark.usefixtures("seeded")
+def test_a_visitor_reads_a_seeded_story_and_service_statistics() -> None:
+    story = Story.objects.published().order_by("pk")[0]
+    service = Service.objects.select_related("organisation").order_by("pk")[0]
+    client = Client()
+    assert client.get(reverse("stories:story", args=[story.pk])).status_code == 200
+    statistics = reverse(
+        "stories:service_statistics", args=[service.organisation.slug, service.pk]
+    )
+    assert client.get(statistics).status_code == 200

@@ -87,6 +87,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_researcher = models.BooleanField(
         default=False, help_text="May request consented, de-identified datasets."
     )
+    is_story_moderator = models.BooleanField(
+        default=False,
+        help_text="May publish, return or reject care stories and staff replies.",
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

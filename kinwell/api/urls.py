@@ -14,6 +14,8 @@ from kinwell.api.routers.forks import router as forks_router
 from kinwell.api.routers.moderation import router as moderation_router
 from kinwell.api.routers.notifications import router as notifications_router
 from kinwell.api.routers.search import router as search_router
+from kinwell.api.routers.stories import router as stories_router
+from kinwell.api.routers.story_admin import router as story_admin_router
 
 
 class KinwellAPI(NinjaAPI):
@@ -47,3 +49,5 @@ api.add_router("/", discussions_router)
 api.add_router("/", notifications_router)
 api.add_router("/", moderation_router)
 api.add_router("/", search_router)
+api.add_router("/", stories_router)
+api.add_router("/", story_admin_router)

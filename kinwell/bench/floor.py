@@ -27,7 +27,7 @@ TEMPLATE = engines["django"].from_string(
 @require_GET
 def floor(request: HttpRequest) -> HttpResponse:
     after = request.GET.get("after", "")
-    start = int(after) if after.isdigit() else 0
+    start = int(after) if after.isdecimal() else 0
     posts = (
         Post.objects.filter(pk__gt=start)
         .order_by("pk")

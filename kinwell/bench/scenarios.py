@@ -74,6 +74,17 @@ SCENARIOS = [
         "Notifications",
         lambda c: targets.notifications(c.readers),
     ),
+    # Their own Random: the draws of the scenarios after them stay the same.
+    Scenario(
+        "story",
+        "Story page",
+        lambda c: targets.story_pages(random.Random("story")),
+    ),
+    Scenario(
+        "service_statistics",
+        "Service statistics",
+        lambda c: targets.service_statistics(random.Random("service_statistics")),
+    ),
     Scenario(
         "reply",
         "Reply",

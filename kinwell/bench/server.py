@@ -172,7 +172,7 @@ def _record(memory: Memory, root: int) -> None:
 def _tree(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+        if not entry.name.isdecimal():
             continue
         parent = _parent(int(entry.name))
         if parent is not None:

@@ -33,6 +33,7 @@ from kinwell.communities.models import Community, Membership
 from kinwell.communities.views import PAGE_SIZE
 from kinwell.discussions.models import Post, Sanction, Thread
 from kinwell.discussions.pages import POSTS_PER_PAGE, THREADS_PER_PAGE
+from kinwell.stories.models import Service, Story
 
 USER_AGENT = "kinwell-bench"
 # How many requests of each kind a list holds; wrk cycles through them.
@@ -281,6 +282,24 @@ def searches(rng: random.Random, members: list[Member]) -> list[Request]:
 
 def notifications(members: list[Member]) -> list[Request]:
     return [_get("/notifications/", member) for member in members]
+
+
+def story_pages(rng: random.Random) -> list[Request]:
+    """Published stories drawn over all their ids, as a visitor."""
+    ids = list(Story.objects.published().order_by("pk").values_list("pk", flat=True))
+    return [_get(f"/stories/{pk}/") for pk in _sample(rng, ids)]
+
+
+def service_statistics(rng: random.Random) -> list[Request]:
+    """The statistics of services drawn over every organisation's tree, from
+    whole sites to single services, as a visitor."""
+    services = list(
+        Service.objects.order_by("pk").values_list("organisation__slug", "pk")
+    )
+    return [
+        _get(f"/services/{slug}/{pk}/statistics/")
+        for slug, pk in _sample(rng, services)
+    ]
 
 
 # Writing ----------------------------------------------------------------------

@@ -133,6 +133,9 @@ def _actions(
         "who": member,
         "flag": member and not own,
         "edit": can_edit,
+        # Its author may turn a post into a care story (not a carer who
+        # wrote it for them: the story would be the member's to tell).
+        "story": published and own and post.written_by_id is None,
     }
 
 

@@ -127,7 +127,7 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
 
 def _page_number(request: HttpRequest, found: Thread) -> int:
     wanted = request.GET.get("page", "")
-    if wanted.isdigit():
+    if wanted.isdecimal():
         return int(wanted)
     if wanted == "last":
         return pages.page_count(found)
@@ -188,7 +188,7 @@ def _reply_form(request: HttpRequest, community: Any, data: Any = None) -> Reply
 def _quote_initial(request: HttpRequest) -> dict[str, Any]:
     """?quote=<post id> starts the reply with that post quoted."""
     wanted = request.GET.get("quote", "")
-    if not wanted.isdigit():
+    if not wanted.isdecimal():
         return {}
     slug = request.resolver_match.kwargs["slug"] if request.resolver_match else ""
     try:

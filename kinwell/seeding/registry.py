@@ -78,13 +78,20 @@ Seeder = Callable[[Context], None]
 
 def _seeders() -> list[Seeder]:
     # Imported here: each seeder module imports this one for the context.
-    from kinwell.seeding import accounts, communities, discussions, notifications
+    from kinwell.seeding import (
+        accounts,
+        communities,
+        discussions,
+        notifications,
+        stories,
+    )
 
     return [
         accounts.seed_accounts,
         communities.seed_communities,
         discussions.seed_discussions,
         notifications.seed_notifications,
+        stories.seed_stories,
     ]
 
 

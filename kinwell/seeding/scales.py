@@ -18,6 +18,12 @@ class Scale:
     bodies: int
     flags: int
     notifications: int
+    # Care stories: organisations, the nodes of each one's service tree
+    # (about), stories, and the distinct story texts cooked once and reused.
+    organisations: int
+    services: int
+    stories: int
+    story_bodies: int
     batch: int = 2000
 
 
@@ -34,6 +40,10 @@ SCALES = {
             bodies=400,
             flags=6,
             notifications=300,
+            organisations=5,
+            services=20,
+            stories=200,
+            story_bodies=100,
         ),
         Scale(
             name="medium",
@@ -45,6 +55,10 @@ SCALES = {
             bodies=3_000,
             flags=200,
             notifications=20_000,
+            organisations=40,
+            services=30,
+            stories=5_000,
+            story_bodies=1_000,
         ),
         Scale(
             name="large",
@@ -56,6 +70,10 @@ SCALES = {
             bodies=4_000,
             flags=1_000,
             notifications=100_000,
+            organisations=200,
+            services=30,
+            stories=25_000,
+            story_bodies=2_500,
         ),
     )
 }

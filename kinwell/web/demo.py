@@ -8,6 +8,7 @@ from kinwell.accounts.models import ConsentRecord, Credential, Delegation, User
 from kinwell.communities import demo as communities_demo
 from kinwell.communities.forks import demo as forks_demo
 from kinwell.discussions import demo as discussions_demo
+from kinwell.stories import demo as stories_demo
 
 DEMO_PASSWORD = "kinwell-demo-password"  # noqa: S105 - printed for the demo on purpose
 DEMO_LOGINS = [
@@ -28,6 +29,7 @@ DEMO_LOGINS = [
     ),
     ("jo@demo.kinwell.test", "new member whose first post waits for a moderator"),
     ("sam.seller@demo.kinwell.test", "member warned for advertising"),
+    *stories_demo.DEMO_LOGINS,
 ]
 _PEOPLE = {
     "alex@demo.kinwell.test": ("Alex", {}),
@@ -71,6 +73,7 @@ def load_demo() -> list[str]:
     made += communities_demo.load_demo(people)
     made += forks_demo.load_demo(people)
     made += discussions_demo.load_demo(people)
+    made += stories_demo.load_demo(people)
     return made
 
 

@@ -12,6 +12,7 @@ from tests.access_rules import (
     moderation,
     notifications,
     search,
+    stories,
 )
 
 FEATURES: list[ModuleType] = [
@@ -22,4 +23,5 @@ FEATURES: list[ModuleType] = [
     moderation,
     notifications,
     search,
+    stories,
 ]

@@ -25,6 +25,15 @@ from kinwell.accounts.models import (
     Persona,
     User,
 )
+from kinwell.stories import alerts, directory, replies
+from kinwell.stories import services as stories
+from kinwell.stories.models import (
+    Organisation,
+    Service,
+    StaffAlert,
+    StaffMembership,
+    Story,
+)
 from tests import factories
 from tests.browser.axe import assert_accessible, serious_violations
 from tests.browser.conftest import LogIn, LogInByCookie, reauthenticate
@@ -37,7 +46,8 @@ pytestmark = pytest.mark.browser
 class Setting:
     """The people and things the pages show: a member with a carer, a consent,
     a token and a pending credential; a verified clinician; an unverified
-    sign-up; people with two-factor authentication and their secrets."""
+    sign-up; people with two-factor authentication and their secrets; and
+    care stories (the `Stories` below)."""
 
     member: User
     carer: User
@@ -51,6 +61,110 @@ class Setting:
     anonymous_persona: Persona
     member_persona: Persona
     unverified_email: EmailAddress
+    stories: "Stories"
+
+    # The people of the care stories' pages, for `sign_in`.
+    @property
+    def story_moderator(self) -> User:
+        return self.stories.moderator
+
+    @property
+    def story_moderator_secret(self) -> str:
+        return self.stories.moderator_secret
+
+    @property
+    def story_staff(self) -> User:
+        return self.stories.staff
+
+    @property
+    def story_staff_secret(self) -> str:
+        return self.stories.staff_secret
+
+
+@dataclass
+class Stories:
+    """An organisation with a hospital and a ward; its admin (who also
+    replies, and has an alert); a story moderator; the member's published
+    story, with a reply marking a confirmed change made and a second reply
+    waiting; and the member's second story, waiting for a moderator."""
+
+    organisation: Organisation
+    ward: Service
+    staff: User
+    staff_secret: str
+    moderator: User
+    moderator_secret: str
+    published: Story
+    waiting: Story
+
+
+def make_stories(member: User) -> Stories:
+    installer = factories.make_user("Ines Installer", is_staff=True)
+    staff = factories.make_user("Wren Wardmanager")
+    organisation = directory.create_organisation(
+        installer,
+        name="North Trust",
+        location="Northtown",
+        admin_email=staff.email,
+        admin_job_title="Ward manager",
+    )
+    site = directory.add_service(
+        staff,
+        organisation=organisation,
+        parent=None,
+        name="General Hospital",
+        kind=Service.Kind.SITE,
+    )
+    ward = directory.add_service(
+        staff,
+        organisation=organisation,
+        parent=site,
+        name="Ward 7",
+        kind=Service.Kind.SERVICE,
+    )
+    alerts.add_alert(
+        staff,
+        staff=StaffMembership.objects.get(user=staff),
+        service=site,
+        min_criticality=2,
+        delivery=StaffAlert.Delivery.DIGEST,
+    )
+    moderator = factories.make_user("Stella Storymoderator", is_story_moderator=True)
+    published, waiting = (
+        stories.tell_story(
+            member,
+            services=[ward],
+            title=title,
+            what_happened="We were sent away at *eight*; nobody had said.",
+            what_could_be_better="Tell visitors the times.",
+            feelings=["frustrated"],
+            author_role=Story.AuthorRole.CARER,
+            show_reader_titles=True,
+        )
+        for title in ("Nobody told us the visiting times", "The night staff were kind")
+    )
+    published = stories.publish_story(moderator, story=published, criticality=3)
+    staff_secret = factories.give_totp(staff)
+    replies.record_read(staff, published)
+    changed = replies.reply_to_story(
+        staff,
+        story=published,
+        body="Thank you for telling us. We are sorry.",
+        change="made",
+        change_description="The visiting times are on a sign at the entrance.",
+    )
+    replies.publish_reply(moderator, reply=changed, confirm_change=True)
+    replies.reply_to_story(staff, story=published, body="We will ring you too.")
+    return Stories(
+        organisation=organisation,
+        ward=ward,
+        staff=staff,
+        staff_secret=staff_secret,
+        moderator=moderator,
+        moderator_secret=factories.give_totp(moderator),
+        published=published,
+        waiting=waiting,
+    )
 
 
 @pytest.fixture
@@ -91,6 +205,7 @@ def setting(member: User, carer: User, clinician: User) -> Setting:
         ),
         member_persona=Persona.objects.get(user=member, kind=Persona.Kind.PERSONAL),
         unverified_email=EmailAddress.objects.get(user=newcomer),
+        stories=make_stories(member),
     )
 
 
@@ -164,6 +279,14 @@ def passkey_path(action: str) -> Callable[[Setting], str]:
     return path
 
 
+def published_story(s: Setting) -> str:
+    return s.stories.published.get_absolute_url()
+
+
+def organisation_path(s: Setting) -> str:
+    return s.stories.organisation.get_absolute_url()
+
+
 PAGES = [
     # Anyone
     Visit("anonymous", "/"),
@@ -227,6 +350,57 @@ PAGES = [
     Visit("secured", "/accounts/2fa/webauthn/reauthenticate/"),
     Visit("secured", passkey_path("edit"), "passkey edit"),
     Visit("secured", passkey_path("remove"), "passkey remove"),
+    # Care stories
+    Visit("anonymous", "/services/"),
+    Visit("anonymous", "/services/?q=north", "services search"),
+    Visit("anonymous", lambda s: s.stories.organisation.get_absolute_url(), "org"),
+    Visit("anonymous", lambda s: s.stories.ward.get_absolute_url(), "service"),
+    Visit("anonymous", lambda s: f"{organisation_path(s)}statistics/", "org stats"),
+    Visit(
+        "anonymous",
+        lambda s: f"{s.stories.ward.get_absolute_url()}statistics/",
+        "service statistics",
+    ),
+    Visit("anonymous", "/stories/"),
+    Visit("anonymous", "/stories/transparency/"),
+    Visit("anonymous", "/stories/principles/"),
+    Visit("anonymous", published_story, "published story"),
+    Visit("member", "/stories/new/"),
+    Visit("member", "/stories/new/?q=ward", "tell with a search result"),
+    Visit("member", "/stories/mine/"),
+    Visit("member", published_story, "own published story"),
+    Visit("member", lambda s: s.stories.waiting.get_absolute_url(), "own waiting"),
+    Visit("member", lambda s: f"/stories/{s.stories.waiting.pk}/edit/", "edit"),
+    Visit("story_staff", published_story, "story with the reply form"),
+    Visit("story_staff", "/staff/"),
+    Visit("story_staff", "/staff/alerts/"),
+    Visit("story_staff", lambda s: f"{organisation_path(s)}manage/", "manage tree"),
+    Visit(
+        "story_staff",
+        lambda s: f"{organisation_path(s)}manage/services/new/",
+        "manage new service",
+    ),
+    Visit(
+        "story_staff",
+        lambda s: f"{organisation_path(s)}manage/services/{s.stories.ward.pk}/",
+        "manage edit service",
+    ),
+    Visit(
+        "story_staff", lambda s: f"{organisation_path(s)}manage/staff/", "manage staff"
+    ),
+    Visit("story_staff", lambda s: f"{organisation_path(s)}manage/edit/", "manage org"),
+    Visit("story_moderator", "/stories/moderation/"),
+    Visit(
+        "story_moderator",
+        lambda s: f"/stories/{s.stories.waiting.pk}/moderate/",
+        "moderate a waiting story",
+    ),
+    Visit(
+        "story_moderator",
+        lambda s: f"/stories/{s.stories.published.pk}/moderate/",
+        "moderate a published story",
+    ),
+    Visit("story_moderator", published_story, "story with reply tools"),
     # Powers
     Visit("verifier", "/verify/"),
     Visit("verifier", lambda s: f"/verify/{s.credential.pk}/", "verify/<id>"),
