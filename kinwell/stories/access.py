@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from kinwell.accounts import access as account_access
 from kinwell.accounts.access import require_mfa
+from kinwell.accounts.models import User
 from kinwell.discussions import access as discussion_access
 from kinwell.discussions.models import Post
 from kinwell.stories.models import (
@@ -56,6 +57,19 @@ def is_story_moderator(user: Any) -> bool:
     return bool(user.is_story_moderator or user.is_staff)
 
 
+def story_moderator_emails(*, besides: int) -> list[str]:
+    """Where to tell the story moderators (as is_story_moderator counts
+    them) that something waits, leaving out `besides`, the person whose
+    story or reply it is."""
+    return list(
+        User.objects.filter(Q(is_story_moderator=True) | Q(is_staff=True))
+        .filter(is_active=True)
+        .exclude(pk=besides)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
 def staff_roles(user: Any) -> list[StaffMembership]:
     """The user's staff memberships, looked up once per request's user."""
     if not _is_signed_in(user):
@@ -66,6 +80,17 @@ def staff_roles(user: Any) -> list[StaffMembership]:
         )
     found: list[StaffMembership] = user._story_staff_roles
     return found
+
+
+def require_staff(user: Any) -> list[StaffMembership]:
+    """The user's staff memberships, for the staff pages and alerts:
+    PermissionDenied for someone on no organisation's staff, and two-factor
+    authentication first for those who are."""
+    roles = staff_roles(user)
+    if not roles:
+        raise PermissionDenied("This is for the staff of organisations.")
+    require_mfa(user)
+    return roles
 
 
 def staff_role(user: Any, organisation: Organisation) -> StaffMembership | None:
@@ -215,10 +240,6 @@ def can_see_criticality(user: Any, story: Story) -> bool:
     two-factor authentication, as every use of their powers."""
     powers = is_story_moderator(user) or is_staff_of_story(user, story)
     return powers and has_mfa(user)
-
-
-def can_tell_story(user: Any) -> bool:
-    return _is_signed_in(user)
 
 
 def get_own_redaction(user: Any, story: Story, redaction_id: int) -> Redaction:

@@ -439,14 +439,7 @@ def _tell_storyteller(story: Story, what: str) -> None:
 
 
 def _tell_moderators(reply: StaffReply, what: str) -> None:
-    recipients = list(
-        User.objects.filter(
-            Q(is_story_moderator=True) | Q(is_staff=True), is_active=True
-        )
-        .exclude(pk=reply.author_id)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = access.story_moderator_emails(besides=reply.author_id)
     if recipients:
         _email(
             f"{what} (story #{reply.story_id})",

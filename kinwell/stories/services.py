@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -371,13 +370,7 @@ def notify_author(story: Story, what: str) -> None:
 
 
 def _tell_moderators(story: Story) -> None:
-    recipients = list(
-        User.objects.filter(Q(is_story_moderator=True) | Q(is_staff=True))
-        .filter(is_active=True)
-        .exclude(pk=story.author_id)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = access.story_moderator_emails(besides=story.author_id)
     if not recipients:
         return
     link = settings.SITE_URL + reverse("stories:moderate", args=[story.pk])

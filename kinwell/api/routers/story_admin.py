@@ -2,15 +2,13 @@
 organisation admins' service trees and staff. Each operation makes the same
 access and service calls as the website (kinwell.stories.views)."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from kinwell.accounts.access import require_mfa
-from kinwell.accounts.models import User
 from kinwell.api.auth import current_user
 from kinwell.api.pagination import Pagination
 from kinwell.api.routers.stories import (
@@ -185,15 +183,6 @@ def confirm_change(request: HttpRequest, reply_id: ObjectId) -> StaffReply:
 # Staff alerts --------------------------------------------------------------
 
 
-def _staff(user: User) -> User:
-    """Alerts are for the staff of organisations (403 for anyone else), who
-    need two-factor authentication first, as on the website."""
-    if not access.staff_roles(user):
-        raise PermissionDenied("This is for the staff of organisations.")
-    require_mfa(user)
-    return user
-
-
 @router.get(
     "/me/staff-alerts",
     response={200: list[AlertOut], **READ},
@@ -201,7 +190,8 @@ def _staff(user: User) -> User:
 )
 @paginate(Pagination)
 def list_alerts(request: HttpRequest) -> QuerySet[StaffAlert]:
-    user = _staff(current_user(request))
+    user = current_user(request)
+    access.require_staff(user)
     return (
         StaffAlert.objects.filter(staff__user=user)
         .select_related("staff__organisation")
@@ -211,7 +201,8 @@ def list_alerts(request: HttpRequest) -> QuerySet[StaffAlert]:
 
 @router.post("/me/staff-alerts", response={201: AlertOut, **WRITE})
 def add_alert(request: HttpRequest, payload: AlertIn) -> Status[StaffAlert]:
-    user = _staff(current_user(request))
+    user = current_user(request)
+    access.require_staff(user)
     organisation = Organisation.objects.filter(slug=payload.organisation).first()
     staff = access.staff_role(user, organisation) if organisation else None
     if organisation is None or staff is None:
@@ -235,7 +226,8 @@ def add_alert(request: HttpRequest, payload: AlertIn) -> Status[StaffAlert]:
 
 @router.delete("/me/staff-alerts/{alert_id}", response={204: None, **WRITE})
 def remove_alert(request: HttpRequest, alert_id: ObjectId) -> Status[None]:
-    user = _staff(current_user(request))
+    user = current_user(request)
+    access.require_staff(user)
     alert = get_object_or_404(
         StaffAlert.objects.select_related("staff"), pk=alert_id, staff__user=user
     )

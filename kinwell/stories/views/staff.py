@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from kinwell.accounts.access import require_mfa
 from kinwell.accounts.decorators import mfa_gate
 from kinwell.accounts.forms import add_service_errors
 from kinwell.accounts.http import AuthenticatedRequest
@@ -158,16 +157,6 @@ def _back(request: HttpRequest, form: ModerateReplyForm, found: StaffReply) -> s
 # The dashboard ------------------------------------------------------------------
 
 
-def _staff_only(request: AuthenticatedRequest) -> list[StaffMembership]:
-    """The user's staff memberships; 403 for someone on no organisation's
-    staff, and two-factor authentication first for those who are."""
-    roles = access.staff_roles(request.user)
-    if not roles:
-        raise PermissionDenied("This page is for the staff of organisations.")
-    require_mfa(request.user)
-    return roles
-
-
 def _services_of(roles: list[StaffMembership]) -> list[Service]:
     """The trees of the user's organisations, parents before children."""
     return list(
@@ -180,7 +169,7 @@ def _services_of(roles: list[StaffMembership]) -> list[Service]:
 @login_required
 @mfa_gate
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
-    roles = _staff_only(request)
+    roles = access.require_staff(request.user)
     services = _services_of(roles)
     form = DashboardForm(request.GET or None, services=services)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -226,7 +215,7 @@ def _dashboard_stories(
 @login_required
 @mfa_gate
 def alert_list(request: AuthenticatedRequest) -> HttpResponse:
-    roles = _staff_only(request)
+    roles = access.require_staff(request.user)
     form = AlertForm(posted(request), roles=roles, services=_services_of(roles))
     if form.is_bound and form.is_valid():
         try:
@@ -247,7 +236,7 @@ def alert_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @mfa_gate
 def delete_alert(request: AuthenticatedRequest, alert_id: int) -> HttpResponse:
-    _staff_only(request)
+    access.require_staff(request.user)
     found = get_object_or_404(
         StaffAlert.objects.select_related("staff"),
         pk=alert_id,
