@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kinwell.notifications",
     "kinwell.search",
     "kinwell.stories",
+    "kinwell.tracking",
     "kinwell.api",
     "kinwell.web",
     "kinwell.accounts.admin_site.KinwellAdminConfig",

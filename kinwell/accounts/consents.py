@@ -35,6 +35,14 @@ CONSENT_TEXTS: dict[str, ConsentText] = {
         "Include my de-identified records in datasets that my community's "
         "organisers approve for researchers. Every release is shown to me.",
     ),
+    Purpose.RESEARCH_NOTES: ConsentText(
+        Purpose.RESEARCH_NOTES,
+        "2026-11",
+        "My notes in research datasets",
+        "When I am included in a research dataset, include the notes I wrote "
+        "with my check-ins and evaluations. Without this, only my ratings and "
+        "dates go in. This needs \"Research datasets\" too.",
+    ),
     Purpose.PORTABILITY: ConsentText(
         Purpose.PORTABILITY,
         "2026-11.2",

@@ -307,6 +307,7 @@ class ConsentRecord(models.Model):
     class Purpose(models.TextChoices):
         COMMUNITY_INSIGHTS = "community_insights", "Community insights"
         RESEARCH = "research", "Research datasets"
+        RESEARCH_NOTES = "research_notes", "My notes in research datasets"
         PORTABILITY = "portability", "Take my posts along in exports and forks"
         EMAIL_DIGESTS = "email_digests", "Email digests"
         FORK_POSTS = "fork_posts", "Bring my past posts into a fork"

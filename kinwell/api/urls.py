@@ -8,14 +8,20 @@ from ninja.operation import Operation
 from kinwell.api import errors
 from kinwell.api.auth import SessionAuth, TokenAuth
 from kinwell.api.routers.accounts import router as accounts_router
+from kinwell.api.routers.catalogue import router as catalogue_router
 from kinwell.api.routers.communities import router as communities_router
 from kinwell.api.routers.discussions import router as discussions_router
 from kinwell.api.routers.forks import router as forks_router
+from kinwell.api.routers.insights import router as insights_router
 from kinwell.api.routers.moderation import router as moderation_router
 from kinwell.api.routers.notifications import router as notifications_router
+from kinwell.api.routers.questionnaires import router as questionnaires_router
+from kinwell.api.routers.research import router as research_router
 from kinwell.api.routers.search import router as search_router
 from kinwell.api.routers.stories import router as stories_router
 from kinwell.api.routers.story_admin import router as story_admin_router
+from kinwell.api.routers.tracking import router as tracking_router
+from kinwell.api.routers.tracking_io import router as tracking_io_router
 
 
 class KinwellAPI(NinjaAPI):
@@ -51,3 +57,9 @@ api.add_router("/", moderation_router)
 api.add_router("/", search_router)
 api.add_router("/", stories_router)
 api.add_router("/", story_admin_router)
+api.add_router("/", tracking_router)
+api.add_router("/", tracking_io_router)
+api.add_router("/", catalogue_router)
+api.add_router("/", questionnaires_router)
+api.add_router("/", insights_router)
+api.add_router("/", research_router)
