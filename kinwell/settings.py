@@ -213,6 +213,9 @@ SESSION_ENGINE = (
     if REDIS_URL
     else "django.contrib.sessions.backends.db"
 )
+# Messages name what a member just did ("Fatigue is on the list"): kept in
+# the session, never in a cookie the browser carries about.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # allauth: email is the login; real names are never asked for.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

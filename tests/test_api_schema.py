@@ -2,6 +2,9 @@
 requests, as a signed-in member with a write token: no 5xx, and every answer
 matches the schema it declares."""
 
+import importlib
+import inspect
+import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -11,9 +14,12 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from ninja import Schema
 
 from kinwell.accounts import services
 from kinwell.accounts.models import User
+from kinwell.api import routers as api_routers
+from kinwell.api import schemas as api_schemas
 from kinwell.wsgi import application
 from tests import factories
 
@@ -79,3 +85,21 @@ def test_api_honours_its_schema(
     case: schemathesis.Case[Any], token_headers: dict[str, str]
 ) -> None:
     case.call_and_validate(headers=token_headers)
+
+
+def test_every_schema_has_a_name_of_its_own() -> None:
+    """The OpenAPI document names each schema by its class name alone, so two
+    classes of one name would silently share one description (a request body
+    documented with another route's fields)."""
+    found: dict[str, list[str]] = {}
+    for package in (api_schemas, api_routers):
+        for module_info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            for name, value in vars(module).items():
+                if (
+                    inspect.isclass(value)
+                    and issubclass(value, Schema)
+                    and value.__module__ == module.__name__
+                ):
+                    found.setdefault(name, []).append(module.__name__)
+    assert {name: where for name, where in found.items() if len(where) > 1} == {}

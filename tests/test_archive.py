@@ -104,6 +104,9 @@ def test_manifest_names_format_source_counts_and_checksum_of_every_entry(
     assert manifest["counts"] == {
         "community": 1, "members": 4, "roles": 4, "departures": 0,
         "tags": 0, "threads": 0, "posts": 0, "reactions": 0, "moderation_log": 0,
+        "tracking_catalogue": 0, "tracking_questionnaires": 0,
+        "tracking_conditions": 0, "tracking_symptoms": 0, "tracking_check_ins": 0,
+        "tracking_courses": 0, "tracking_questionnaire_responses": 0,
     }  # fmt: skip
     listed = {entry["path"]: entry["sha256"] for entry in manifest["entries"]}
     assert set(listed) == set(files) - {"manifest.json"}

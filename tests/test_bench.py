@@ -28,8 +28,11 @@ READ_SCENARIOS = [
     "notifications",
     "story",
     "service_statistics",
+    "insights",
+    "personal_chart",
 ]
-SCENARIOS = [*READ_SCENARIOS, "reply", "reaction"]
+WRITE_SCENARIOS = ["reply", "reaction", "check_in"]
+SCENARIOS = [*READ_SCENARIOS, *WRITE_SCENARIOS]
 
 
 def _environment(data_dir: Path, path: str | None = None) -> dict[str, str]:
@@ -110,10 +113,11 @@ def test_bench_runs_every_scenario_without_errors(
         assert scenario["budgets"], name
         assert all(set(check) == {"budget", "met"} for check in scenario["budgets"])
     assert ran["floor"]["floor_ratio"] == 1
-    writes = ran["reply"]["writes"]
-    assert writes["successful"] == ran["reply"]["statuses"]["302"]
-    assert writes["lost"] == 0
-    assert writes["new_rows"] >= writes["successful"]
+    for name in ("reply", "check_in"):
+        writes = ran[name]["writes"]
+        assert writes["successful"] == ran[name]["statuses"]["302"]
+        assert writes["lost"] == 0
+        assert writes["new_rows"] >= writes["successful"]
     rows = table.read_text().splitlines()
     assert len(rows) == 2 + len(SCENARIOS)
     assert rows[0] in output

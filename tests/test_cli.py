@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from kinwell.accounts.models import Credential, Delegation, User
 from kinwell.cli import main
+from kinwell.tracking import demo as tracking_demo
 from kinwell.web.demo import DEMO_LOGINS
 
 KINWELL = [sys.executable, "-m", "kinwell.cli"]
@@ -91,7 +92,7 @@ def test_demo_data_loads_twice_without_duplicates(db):
         Delegation.objects.count(),
         Credential.objects.count(),
     ) == counts
-    assert counts[0] == len(DEMO_LOGINS)
+    assert counts[0] == len(DEMO_LOGINS) + tracking_demo.MEMBERS
 
 
 def _free_port() -> int:

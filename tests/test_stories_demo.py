@@ -24,6 +24,7 @@ from kinwell.stories.models import (
     StoryDecision,
     StoryRead,
 )
+from kinwell.tracking import demo as tracking_demo
 from kinwell.web.demo import DEMO_LOGINS
 
 pytestmark = pytest.mark.django_db
@@ -130,4 +131,4 @@ def test_loading_twice_changes_nothing(loaded: None) -> None:
     before = _rows()
     call_command("load_demo")
     assert _rows() == before
-    assert before[0] == len(DEMO_LOGINS)
+    assert before[0] == len(DEMO_LOGINS) + tracking_demo.MEMBERS

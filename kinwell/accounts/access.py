@@ -37,15 +37,16 @@ def has_mfa(user: Any) -> bool:
 
 
 def holds_powers(user: Any) -> bool:
-    """Administrators, verifiers and verified professionals must use two-factor
-    authentication before they use their powers. (Community moderators and
-    service staff join this list with their features.)"""
+    """Administrators, verifiers, researchers and verified professionals must
+    use two-factor authentication before they use their powers. (Community
+    moderators and service staff join this list with their features.)"""
     if not getattr(user, "is_authenticated", False):
         return False
     return bool(
         user.is_staff
         or user.is_superuser
         or user.is_verifier
+        or user.is_researcher
         or user.credentials.filter(status=Credential.Status.APPROVED).exists()
     )
 

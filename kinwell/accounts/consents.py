@@ -41,16 +41,19 @@ CONSENT_TEXTS: dict[str, ConsentText] = {
         "My notes in research datasets",
         "When I am included in a research dataset, include the notes I wrote "
         "with my check-ins and evaluations. Without this, only my ratings and "
-        "dates go in. This needs \"Research datasets\" too.",
+        'dates go in. This needs "Research datasets" too.',
     ),
     Purpose.PORTABILITY: ConsentText(
         Purpose.PORTABILITY,
-        "2026-11.2",
+        "2026-11.3",
         "Take my posts along",
         "When my community is exported or forked, my posts go with it under my "
         "pseudonym, and where it is imported I may be invited back by email. "
-        "Without this, my posts are left out or shown as 'a former member', and "
-        "nothing about me goes with it.",
+        "My tracking records (check-ins, conditions, treatments and answers to "
+        "the community's questionnaires) go with an export too, kept for me "
+        "alone until I join again and take them in. Without this, my posts are "
+        "left out or shown as 'a former member', and nothing about me goes "
+        "with it.",
     ),
     Purpose.EMAIL_DIGESTS: ConsentText(
         Purpose.EMAIL_DIGESTS,

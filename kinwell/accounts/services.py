@@ -3,7 +3,7 @@ tokens. Shared by the web views, the API and the commands."""
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -272,6 +272,11 @@ def _require_status(delegation: Delegation, status: str) -> None:
 # Consent -------------------------------------------------------------------
 
 
+# Features whose data a consent governs append a function here, called with
+# each new decision (community insights recompute without a withdrawn member).
+CONSENT_HOOKS: list[Callable[[ConsentRecord], None]] = []
+
+
 @transaction.atomic
 def record_consent(
     actor: User,
@@ -301,7 +306,7 @@ def record_consent(
         if not can_act_for(actor, user, Delegation.Scope.READ):
             raise ValidationError("You cannot change this person's consents.")
         method = ConsentRecord.Method.CARER
-    return ConsentRecord.objects.create(
+    record = ConsentRecord.objects.create(
         user=user,
         purpose=purpose,
         text_version=wording.version,
@@ -310,6 +315,9 @@ def record_consent(
         recorded_by=actor,
         reference=reference[:60],
     )
+    for hook in CONSENT_HOOKS:
+        hook(record)
+    return record
 
 
 def current_consents(user: User) -> dict[str, ConsentRecord | None]:

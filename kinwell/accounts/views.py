@@ -1,9 +1,11 @@
 """The accounts pages: a person's own settings, carers, consents, the record of
 who touched their data, public persona pages and the verifiers' queue."""
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -28,7 +30,7 @@ from kinwell.accounts.forms import (
 )
 from kinwell.accounts.http import AuthenticatedRequest
 from kinwell.accounts.middleware import ACTING_FOR_SESSION_KEY
-from kinwell.accounts.models import Credential, Delegation, Persona, User
+from kinwell.accounts.models import AuditEvent, Credential, Delegation, Persona, User
 from kinwell.lib.forms import first_message, posted
 from kinwell.lib.markdown import render_markdown
 
@@ -323,7 +325,37 @@ def set_consent(request: AuthenticatedRequest, purpose: str) -> HttpResponse:
 def data_access(request: AuthenticatedRequest) -> HttpResponse:
     events = access.accesses_to_my_data(request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    describe_events(page.object_list)
     return render(request, "accounts/data_access.html", {"page": page})
+
+
+def describe_events(events: Iterable[AuditEvent]) -> None:
+    """Gives events a `description` in plain words where the model they are
+    about offers one (`describe_for_subjects(object_ids) -> {id: words}`),
+    such as a research release naming its dataset, researcher and
+    institution: one query per kind of object, however many events. The
+    apps that own those models depend on accounts, not the other way round,
+    so they are found by name."""
+    by_type: dict[str, list[AuditEvent]] = defaultdict(list)
+    for event in events:
+        event.description = ""  # type: ignore[attr-defined]
+        by_type[event.object_type].append(event)
+    for label, group in by_type.items():
+        describe = _describer(label)
+        if describe is None:
+            continue
+        words = describe([event.object_id for event in group])
+        for event in group:
+            event.description = words.get(event.object_id, "")  # type: ignore[attr-defined]
+
+
+def _describer(label: str) -> Callable[[list[str]], dict[str, str]] | None:
+    try:
+        model = apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+    return getattr(model, "describe_for_subjects", None)
 
 
 # API tokens --------------------------------------------------------------------------

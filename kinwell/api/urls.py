@@ -22,6 +22,7 @@ from kinwell.api.routers.stories import router as stories_router
 from kinwell.api.routers.story_admin import router as story_admin_router
 from kinwell.api.routers.tracking import router as tracking_router
 from kinwell.api.routers.tracking_io import router as tracking_io_router
+from kinwell.api.routers.treatments import router as treatments_router
 
 
 class KinwellAPI(NinjaAPI):
@@ -59,6 +60,7 @@ api.add_router("/", stories_router)
 api.add_router("/", story_admin_router)
 api.add_router("/", tracking_router)
 api.add_router("/", tracking_io_router)
+api.add_router("/", treatments_router)
 api.add_router("/", catalogue_router)
 api.add_router("/", questionnaires_router)
 api.add_router("/", insights_router)

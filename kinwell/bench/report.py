@@ -97,7 +97,7 @@ def add_budgets(scenario: Scenario | None, result: Result) -> None:
                 latency["p99"] < scenarios.SEARCH_P99_LIMIT_MS,
             )
         )
-    if "writes" in result and scenario.name == "reply":
+    if "writes" in result:
         checks.append(_check("no lost write", result["writes"]["lost"] == 0))
     limit = scenarios.PROCESS_MEMORY_LIMIT_MB
     checks.append(

@@ -118,7 +118,7 @@ def _measure(
                         _scenario(scenario, cast, running, load, Path(folder))
                     )
     finally:
-        targets.sign_out(cast.readers + cast.repliers + cast.reactors)
+        targets.sign_out(cast.readers + cast.repliers + cast.reactors + cast.trackers)
     return results
 
 
@@ -129,10 +129,14 @@ def _cast() -> "Cast":
     people = [
         targets.sign_in(user) for user in targets.posting_members(2 * targets.WRITERS)
     ]
+    trackers = [
+        targets.sign_in(user) for user in targets.tracking_members(targets.TRACKERS)
+    ]
     return Cast(
         readers=people[: targets.READERS],
         repliers=people[0::2],
         reactors=people[1::2],
+        trackers=trackers,
     )
 
 
@@ -153,7 +157,6 @@ def _run_scenario(
     scenario: "Scenario", cast: "Cast", running: Any, load: wrk.Load, folder: Path
 ) -> "Result":
     from kinwell.bench import report, server
-    from kinwell.discussions.models import Post
 
     requests = scenario.build(cast)
     if not requests:
@@ -161,7 +164,7 @@ def _run_scenario(
     if not scenario.writes:
         _warm_up(requests, running, load, folder)
         running.settle()
-    before = Post.objects.count()
+    before = scenario.rows() if scenario.rows else 0
     with server.sampling(running.web.pid) as memory:
         figures = wrk.run(
             base_url=running.base_url,
@@ -176,8 +179,8 @@ def _run_scenario(
         reason = f"no request was answered within {load.duration} s"
         return report.failed(scenario.name, scenario.title, reason)
     result = report.measured(scenario, figures, memory)
-    if scenario.name == "reply":
-        result["writes"] = _writes(figures, before)
+    if scenario.rows is not None:
+        result["writes"] = _writes(scenario, figures, before)
     return result
 
 
@@ -198,14 +201,15 @@ def _warm_up(
     )
 
 
-def _writes(figures: dict[str, Any], before: int) -> dict[str, int]:
-    """Successful replies against new rows. Requests still in flight when
+def _writes(
+    scenario: "Scenario", figures: dict[str, Any], before: int
+) -> dict[str, int]:
+    """Successful writes against new rows. Requests still in flight when
     wrk stopped may add a few rows it never counted, never the other way."""
-    from kinwell.discussions.models import Post
-
+    assert scenario.rows is not None
     time.sleep(1)
-    successful = figures["statuses"].get("302", 0)
-    new_rows = Post.objects.count() - before
+    successful = figures["statuses"].get(str(scenario.expected), 0)
+    new_rows = scenario.rows() - before
     return {
         "successful": successful,
         "new_rows": new_rows,

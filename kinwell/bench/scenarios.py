@@ -20,12 +20,15 @@ SEARCH_P99_LIMIT_MS = 200
 
 @dataclass(frozen=True)
 class Cast:
-    """Who makes the requests: signed-in readers, and two separate groups
-    of writers, so replies and reactions do not share rate limits."""
+    """Who makes the requests: signed-in readers, two separate groups of
+    writers, so replies and reactions do not share rate limits, and members
+    who track their symptoms (those of the biggest tracking community
+    first)."""
 
     readers: list[Member]
     repliers: list[Member]
     reactors: list[Member]
+    trackers: list[Member] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(5))
 
 
@@ -39,6 +42,8 @@ class Scenario:
     marker: str | None = None
     writes: bool = False
     floor_share: float | None = None
+    # For "no lost write": the rows a successful request adds, counted.
+    rows: Callable[[], int] | None = None
 
 
 SCENARIOS = [
@@ -85,6 +90,19 @@ SCENARIOS = [
         "Service statistics",
         lambda c: targets.service_statistics(random.Random("service_statistics")),
     ),
+    # "As fast as a discussion page" (the issue): the signed-in thread
+    # page's share; visitors and members both ask.
+    Scenario(
+        "insights",
+        "Community insights",
+        lambda c: targets.insight_pages(c.trackers),
+        floor_share=0.35,
+    ),
+    Scenario(
+        "personal_chart",
+        "Personal chart",
+        lambda c: targets.personal_charts(c.trackers[: targets.READERS]),
+    ),
     Scenario(
         "reply",
         "Reply",
@@ -93,6 +111,7 @@ SCENARIOS = [
         expected=302,
         writes=True,
         floor_share=0.45,
+        rows=targets.count_posts,
     ),
     Scenario(
         "reaction",
@@ -101,6 +120,15 @@ SCENARIOS = [
         # The htmx partial says why in an alert when it refuses.
         marker='role="alert"',
         writes=True,
+    ),
+    Scenario(
+        "check_in",
+        "Check-in",
+        lambda c: targets.check_ins(random.Random("check_in"), c.trackers),
+        # A check-in redirects to the tracking home; the form again means refused.
+        expected=302,
+        writes=True,
+        rows=targets.count_check_ins,
     ),
 ]
 ARCHIVE = "archive"

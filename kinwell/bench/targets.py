@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,9 +21,10 @@ from django.contrib.auth import login
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from kinwell.accounts.middleware import note_seen
@@ -34,6 +36,7 @@ from kinwell.communities.views import PAGE_SIZE
 from kinwell.discussions.models import Post, Sanction, Thread
 from kinwell.discussions.pages import POSTS_PER_PAGE, THREADS_PER_PAGE
 from kinwell.stories.models import Service, Story
+from kinwell.tracking.models import CheckIn, InsightSnapshot, TrackedSymptom
 
 USER_AGENT = "kinwell-bench"
 # How many requests of each kind a list holds; wrk cycles through them.
@@ -350,3 +353,145 @@ def _posts_to_react_to(
         .values_list("pk", "community__slug")[offset : offset + 3]
     )
     return list(found)
+
+
+# Tracking -------------------------------------------------------------------------
+
+# The chart with most to draw: seeded check-ins end on 1 January 2026, and the
+# chart shows the months up to today.
+CHART_MONTHS = 12
+TRACKERS = 400
+# wrk's two threads start 7,919 requests apart in a list (lua.py): a list
+# twice that long keeps each thread clear of the pairs the other has checked
+# in for, so that no member checks in twice for the same day (which would
+# update a row instead of adding one) until both have made 7,919 requests.
+CHECK_INS = 2 * 7919
+
+
+def tracking_community() -> Community | None:
+    """The public community with the most members who check in."""
+    checking_in = CheckIn.objects.values("user_id").distinct()
+    counted = (
+        Membership.objects.filter(
+            community__visibility=Community.Visibility.PUBLIC,
+            user_id__in=checking_in,
+        )
+        .values("community_id")
+        .annotate(trackers=Count("user_id"))
+        .order_by("-trackers", "community_id")
+        .first()
+    )
+    if counted is None:
+        return None
+    return Community.objects.get(pk=counted["community_id"])
+
+
+def tracking_members(limit: int) -> list[User]:
+    """Members who rate symptoms now, those of the biggest tracking
+    community first (whose records are the longest), then by id."""
+    community = tracking_community()
+    tracking = TrackedSymptom.objects.filter(stopped_on=None).values("user_id")
+    found = User.objects.filter(is_active=True, pk__in=tracking)
+    first: list[User] = []
+    if community is not None:
+        first = list(found.filter(memberships__community=community).order_by("pk"))
+    rest = found.exclude(pk__in=[user.pk for user in first]).order_by("pk")
+    return (first + list(rest[: max(0, limit - len(first))]))[:limit]
+
+
+def insight_pages(members: list[Member]) -> list[Request]:
+    """The biggest tracking community's insights, each treatment's
+    evaluation page, its cluster's insights and the rules, as visitors and
+    as members of the community."""
+    community = tracking_community()
+    if community is None:
+        return []
+    paths = [f"/c/{community.slug}/insights/", "/insights/how-we-count/"]
+    paths += [
+        f"/c/{community.slug}/insights/treatments/{pk}/" for pk in _evaluated(community)
+    ]
+    if community.cluster is not None:
+        paths.append(f"/clusters/{community.cluster.slug}/insights/")
+    belong = set(
+        Membership.objects.filter(
+            community=community, user_id__in=[m.user_id for m in members]
+        ).values_list("user_id", flat=True)
+    )
+    readers = [m for m in members if m.user_id in belong][:READERS]
+    requests = [_get(path) for path in paths]
+    requests += [_get(path, reader) for reader in readers for path in paths]
+    return requests
+
+
+def _evaluated(community: Community) -> list[int]:
+    """Treatments with an evaluation page in the newest snapshot."""
+    snapshot = (
+        InsightSnapshot.objects.filter(community=community)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+    figures = snapshot.figures if snapshot is not None else {}
+    return sorted(int(pk) for pk in figures.get("evaluations", {}))
+
+
+def personal_charts(members: list[Member]) -> list[Request]:
+    return [_get(f"/tracking/chart/?months={CHART_MONTHS}", m) for m in members]
+
+
+def check_ins(rng: random.Random, members: list[Member]) -> list[Request]:
+    """Each member checks in for days they have not checked in for yet
+    (today, then each day before), rating every symptom they track; one day
+    of every member before the next day, so that consecutive requests are
+    different members'."""
+    rated = _tracked_symptoms(members)
+    writers = [m for m in members if rated.get(m.user_id)]
+    if not writers:
+        return []
+    days = -(-CHECK_INS // len(writers))  # rounded up
+    today = timezone.localdate()
+    taken = _days_checked_in(writers, today - timedelta(days=2 * days), today)
+    requests = []
+    for back in range(2 * days):
+        day = today - timedelta(days=back)
+        for member in writers:
+            if (member.user_id, day) not in taken:
+                fields = _check_in_fields(rng, day, rated[member.user_id])
+                requests.append(
+                    _post("/tracking/check-in/", member, fields, htmx=False)
+                )
+    return requests[:CHECK_INS]
+
+
+def _tracked_symptoms(members: list[Member]) -> dict[int, list[int]]:
+    rows = TrackedSymptom.objects.filter(
+        stopped_on=None, user_id__in=[m.user_id for m in members]
+    ).order_by("user_id", "symptom_id")
+    rated: dict[int, list[int]] = {}
+    for user_id, symptom_id in rows.values_list("user_id", "symptom_id"):
+        rated.setdefault(user_id, []).append(symptom_id)
+    return rated
+
+
+def _days_checked_in(
+    members: list[Member], since: date, until: date
+) -> set[tuple[int, date]]:
+    rows = CheckIn.objects.filter(
+        user_id__in=[m.user_id for m in members], day__gte=since, day__lte=until
+    )
+    return set(rows.values_list("user_id", "day"))
+
+
+def _check_in_fields(
+    rng: random.Random, day: date, symptoms: list[int]
+) -> dict[str, str]:
+    fields = {"day": day.isoformat(), "mood": str(rng.randint(0, 4)), "note": ""}
+    fields |= {f"symptom_{pk}": str(rng.randint(0, 4)) for pk in symptoms}
+    return fields
+
+
+def count_check_ins() -> int:
+    return CheckIn.objects.count()
+
+
+def count_posts() -> int:
+    return Post.objects.count()

@@ -140,7 +140,19 @@ def cluster(request: HttpRequest, slug: str) -> HttpResponse:
                 user=request.user, community__in=communities
             ).values_list("community_id", flat=True)
         )
-    context = {"cluster": found, "communities": communities, "member_of": member_of}
+    # What the cluster's members share (insights, later a library) is open to
+    # visitors only when every listed community in it is public.
+    shared_with_visitors = all(
+        c.visibility == Community.Visibility.PUBLIC
+        for c in communities
+        if not c.is_hidden
+    )
+    context = {
+        "cluster": found,
+        "communities": communities,
+        "member_of": member_of,
+        "may_read_shared": bool(member_of) or shared_with_visitors,
+    }
     return render(request, "communities/cluster.html", context)
 
 

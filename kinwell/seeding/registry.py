@@ -84,6 +84,7 @@ def _seeders() -> list[Seeder]:
         discussions,
         notifications,
         stories,
+        tracking,
     )
 
     return [
@@ -92,6 +93,7 @@ def _seeders() -> list[Seeder]:
         discussions.seed_discussions,
         notifications.seed_notifications,
         stories.seed_stories,
+        tracking.seed_tracking,
     ]
 
 

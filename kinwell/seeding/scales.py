@@ -24,6 +24,10 @@ class Scale:
     services: int
     stories: int
     story_bodies: int
+    # Tracking: the share of community members who track, and how many days
+    # back the cohort's check-ins reach (see seeding/tracking.py).
+    tracking_share: float
+    cohort_days: int
     batch: int = 2000
 
 
@@ -44,6 +48,8 @@ SCALES = {
             services=20,
             stories=200,
             story_bodies=100,
+            tracking_share=0.35,
+            cohort_days=60,
         ),
         Scale(
             name="medium",
@@ -59,6 +65,8 @@ SCALES = {
             services=30,
             stories=5_000,
             story_bodies=1_000,
+            tracking_share=0.3,
+            cohort_days=1_100,
         ),
         Scale(
             name="large",
@@ -74,6 +82,8 @@ SCALES = {
             services=30,
             stories=25_000,
             story_bodies=2_500,
+            tracking_share=0.25,
+            cohort_days=3_300,
         ),
     )
 }

@@ -8,11 +8,13 @@ from kinwell.tracking import (
     urls_personal,
     urls_questionnaires,
     urls_research,
+    urls_treatments,
 )
 
 app_name = "tracking"
 urlpatterns = (
     urls_personal.urlpatterns
+    + urls_treatments.urlpatterns
     + urls_io.urlpatterns
     + urls_catalogue.urlpatterns
     + urls_questionnaires.urlpatterns

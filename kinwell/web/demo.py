@@ -9,6 +9,7 @@ from kinwell.communities import demo as communities_demo
 from kinwell.communities.forks import demo as forks_demo
 from kinwell.discussions import demo as discussions_demo
 from kinwell.stories import demo as stories_demo
+from kinwell.tracking import demo as tracking_demo
 
 DEMO_PASSWORD = "kinwell-demo-password"  # noqa: S105 - printed for the demo on purpose
 DEMO_LOGINS = [
@@ -74,6 +75,7 @@ def load_demo() -> list[str]:
     made += forks_demo.load_demo(people)
     made += discussions_demo.load_demo(people)
     made += stories_demo.load_demo(people)
+    made += tracking_demo.load_demo(people)
     return made
 
 

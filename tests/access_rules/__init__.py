@@ -13,6 +13,7 @@ from tests.access_rules import (
     notifications,
     search,
     stories,
+    tracking,
 )
 
 FEATURES: list[ModuleType] = [
@@ -24,4 +25,5 @@ FEATURES: list[ModuleType] = [
     notifications,
     search,
     stories,
+    tracking,
 ]

@@ -2,10 +2,14 @@
 checked in Chromium under the real Content-Security-Policy.
 
 To add a page: add a `Visit` to PAGES, with the person who sees it and its
-path (a function of the `Setting` when it needs an id)."""
+path (a function of the `Setting` when it needs an id). The pages of personal
+tracking, community insights and research access are in TRACKING_PAGES:
+their records (`Tracking`, below) are made only for them."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,7 +18,8 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from playwright.sync_api import BrowserContext, Page, Response
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, FilePayload, Page, Response
 
 from kinwell.accounts import services
 from kinwell.accounts.models import (
@@ -25,6 +30,7 @@ from kinwell.accounts.models import (
     Persona,
     User,
 )
+from kinwell.communities.models import Cluster, Community
 from kinwell.stories import alerts, directory, replies
 from kinwell.stories import services as stories
 from kinwell.stories.models import (
@@ -34,7 +40,21 @@ from kinwell.stories.models import (
     StaffMembership,
     Story,
 )
-from tests import factories
+from kinwell.tracking import questionnaires, treatments
+from kinwell.tracking.insights import compute
+from kinwell.tracking.models import (
+    DatasetRequest,
+    MemberCondition,
+    Questionnaire,
+    QuestionnaireResponse,
+    Symptom,
+    Treatment,
+    TreatmentCourse,
+)
+from kinwell.tracking.research import release
+from tests import factories, insights_helpers, questionnaire_helpers
+from tests import research_helpers as research
+from tests import tracking_factories as tf
 from tests.browser.axe import assert_accessible, serious_violations
 from tests.browser.conftest import LogIn, LogInByCookie, reauthenticate
 from tests.test_access_matrix import passkey_for
@@ -62,6 +82,7 @@ class Setting:
     member_persona: Persona
     unverified_email: EmailAddress
     stories: "Stories"
+    tracking: "Tracking | None" = None  # made for TRACKING_PAGES only
 
     # The people of the care stories' pages, for `sign_in`.
     @property
@@ -79,6 +100,23 @@ class Setting:
     @property
     def story_staff_secret(self) -> str:
         return self.stories.staff_secret
+
+    # The people of the tracking pages.
+    @property
+    def organiser(self) -> User:
+        return tracked(self).organiser
+
+    @property
+    def organiser_secret(self) -> str:
+        return tracked(self).organiser_secret
+
+    @property
+    def researcher(self) -> User:
+        return tracked(self).researcher
+
+    @property
+    def researcher_secret(self) -> str:
+        return tracked(self).researcher_secret
 
 
 @dataclass
@@ -165,6 +203,147 @@ def make_stories(member: User) -> Stories:
         published=published,
         waiting=waiting,
     )
+
+
+@dataclass
+class Tracking:
+    """Personal tracking, insights and research around the member: a public
+    community in a cluster (with a sibling), whose organiser has two-factor
+    authentication; the member's three weeks of check-ins, a condition, a
+    current course evaluated with a side effect and a stopped one; 110
+    counted members who report symptoms and take Pacing (so it has an
+    evaluation page), with insights computed; an open questionnaire the
+    member answered; a community symptom; and a researcher with an approved
+    request (released twice: records, and counts with differential privacy)
+    and a pending one."""
+
+    community: Community
+    cluster: Cluster
+    organiser: User
+    organiser_secret: str
+    researcher: User
+    researcher_secret: str
+    condition: MemberCondition
+    course: TreatmentCourse
+    evaluated: Treatment
+    own_symptom: Symptom
+    questionnaire: Questionnaire
+    response: QuestionnaireResponse
+    approved: DatasetRequest
+    pending: DatasetRequest
+
+
+def tracked(s: Setting) -> Tracking:
+    assert s.tracking is not None, "a tracking page needs the `tracking` fixture"
+    return s.tracking
+
+
+def make_tracking(s: Setting) -> Tracking:
+    organiser = factories.make_user("Olu Organiser")
+    organiser_secret = factories.give_totp(organiser)
+    community = factories.make_community(
+        organiser, name="Long COVID Peer Support", members=(s.member, s.carer)
+    )
+    cluster = Cluster.objects.create(name="Long COVID UK", slug="long-covid-uk")
+    sibling = factories.make_community(organiser, name="Long COVID North")
+    Community.objects.filter(pk__in=[community.pk, sibling.pk]).update(cluster=cluster)
+    community.refresh_from_db()
+    condition, course = member_records(s.member)
+    evaluated = counted_members(community)
+    questionnaire = questionnaire_helpers.make_questionnaire(
+        organiser, community, title="Fatigue this week"
+    )
+    questionnaires.enrol(s.member, owner=s.member, questionnaire=questionnaire)
+    researcher = factories.make_user("Rae Researcher", is_researcher=True)
+    researcher_secret = factories.give_totp(researcher)
+    approved = research.approved_request(
+        researcher, community, organiser, privacy_budget=Decimal("1.000")
+    )
+    release.release_dataset(researcher, request=approved, kind="csv")
+    release.release_dataset(
+        researcher, request=approved, kind="dp_counts", epsilon=Decimal("0.4")
+    )
+    return Tracking(
+        community=community,
+        cluster=cluster,
+        organiser=organiser,
+        organiser_secret=organiser_secret,
+        researcher=researcher,
+        researcher_secret=researcher_secret,
+        condition=condition,
+        course=course,
+        evaluated=evaluated,
+        own_symptom=tf.make_symptom("Crash after activity", community=community),
+        questionnaire=questionnaire,
+        response=questionnaire_helpers.answer_all(s.member, questionnaire, 2),
+        approved=approved,
+        pending=research.make_request(
+            researcher, community, title="Breathlessness and pacing"
+        ),
+    )
+
+
+def member_records(member: User) -> tuple[MemberCondition, TreatmentCourse]:
+    """Three weeks of check-ins (none today), a condition, a current course
+    evaluated with a side effect, and a stopped course."""
+    today = timezone.localdate()
+    symptoms = [tf.make_symptom(name) for name in ("Brain fog", "Fatigue", "Nausea")]
+    tf.track(member, *symptoms)
+    for symptom in symptoms:
+        tf.track_since(member, symptom, today - timedelta(days=30))
+    for days_ago in range(1, 22):
+        scores = {
+            symptom: (days_ago + offset) % 5 for offset, symptom in enumerate(symptoms)
+        }
+        note = "Rested all afternoon." if days_ago % 5 == 0 else ""
+        tf.check_in(member, scores, days_ago=days_ago, mood=days_ago % 5, note=note)
+    condition = tf.add_condition(
+        member, tf.make_condition("Long COVID"), diagnosed_on=today - timedelta(200)
+    )
+    stopped = treatments.start_course(
+        member,
+        owner=member,
+        treatment=tf.make_treatment("Amitriptyline"),
+        started_on=today - timedelta(days=28),
+        dose="10 mg",
+        frequency="At night",
+    )
+    treatments.stop_course(
+        member,
+        course=stopped,
+        stopped_on=today - timedelta(days=14),
+        reason=TreatmentCourse.StopReason.SIDE_EFFECTS,
+    )
+    course = treatments.start_course(
+        member,
+        owner=member,
+        treatment=tf.make_treatment("Pacing", kind=Treatment.Kind.LIFESTYLE),
+        started_on=today - timedelta(days=25),
+        frequency="Every day",
+    )
+    treatments.evaluate_course(
+        member,
+        course=course,
+        effectiveness=3,
+        adherence=3,
+        burden=1,
+        cost_band="nothing",
+        side_effects={symptoms[1].pk: 1},
+        note="Helps on most days.",
+    )
+    return condition, course
+
+
+def counted_members(community: Community) -> Treatment:
+    """110 members counted in the community's insights; computed."""
+    people = insights_helpers.make_people(110, community)
+    fatigue, fog = tf.make_symptom("Fatigue"), tf.make_symptom("Brain fog")
+    insights_helpers.rate(people, fatigue, (3, 2))
+    insights_helpers.rate(people[:40], fog, (2,))
+    pacing = tf.make_treatment("Pacing", kind=Treatment.Kind.LIFESTYLE)
+    insights_helpers.take(people, pacing, effectiveness=3, side_effects=[fatigue])
+    compute.compute_communities([community.pk])
+    return pacing
 
 
 @pytest.fixture
@@ -414,6 +593,177 @@ PAGES = [
 ]
 
 
+def in_community(suffix: str) -> Callable[[Setting], str]:
+    return lambda s: f"/c/{tracked(s).community.slug}/{suffix}"
+
+
+def in_cluster(suffix: str) -> Callable[[Setting], str]:
+    return lambda s: f"/clusters/{tracked(s).cluster.slug}/{suffix}"
+
+
+def of_course(suffix: str = "") -> Callable[[Setting], str]:
+    return lambda s: f"/tracking/treatments/{tracked(s).course.pk}/{suffix}"
+
+
+def of_questionnaire(suffix: str = "") -> Callable[[Setting], str]:
+    def path(s: Setting) -> str:
+        found = tracked(s).questionnaire
+        return f"/c/{found.community.slug}/questionnaires/{found.pk}/{suffix}"
+
+    return path
+
+
+def treatment_insights(s: Setting) -> str:
+    return in_community(f"insights/treatments/{tracked(s).evaluated.pk}/")(s)
+
+
+def cluster_treatment_insights(s: Setting) -> str:
+    return in_cluster(f"insights/treatments/{tracked(s).evaluated.pk}/")(s)
+
+
+def catalogue_entry(s: Setting) -> str:
+    return in_community(f"catalogue/symptoms/{tracked(s).own_symptom.pk}/")(s)
+
+
+def first_question(s: Setting) -> str:
+    question = tracked(s).questionnaire.questions.order_by("position").first()
+    assert question is not None
+    return of_questionnaire(f"questions/{question.pk}/")(s)
+
+
+def upload_check_ins(csv: str) -> Prepare:
+    """Has the import check a check_ins.csv; its answer is the page checked."""
+
+    def prepare(page: Page, s: Setting) -> Response | None:
+        page.goto("/tracking/import/")
+        upload = FilePayload(
+            name="check_ins.csv", mimeType="text/csv", buffer=csv.encode()
+        )
+        page.get_by_label("Your file").set_input_files(files=[upload])
+        with page.expect_navigation() as navigation:
+            page.get_by_role("button", name="Check the file").click()
+        return navigation.value
+
+    return prepare
+
+
+def a_day_ago(days: int) -> str:
+    return (timezone.localdate() - timedelta(days=days)).isoformat()
+
+
+def good_check_ins() -> str:
+    return f"day,symptom,severity,mood,note\n{a_day_ago(25)},Fatigue,2,okay,\n"
+
+
+def bad_check_ins() -> str:
+    return good_check_ins() + f"{a_day_ago(26)},Fatigue,awful,,\n"
+
+
+def check_in_a_past_day(page: Page, s: Setting) -> Response | None:
+    return page.goto(f"/tracking/check-in/?day={a_day_ago(2)}")
+
+
+TRACKING_PAGES = [
+    # The member's own tracking
+    Visit("member", "/tracking/"),
+    Visit("member", "/tracking/check-in/"),
+    Visit("member", None, "check-in of a past day", prepare=check_in_a_past_day),
+    Visit("member", "/tracking/check-ins/"),
+    Visit("member", "/tracking/conditions/"),
+    Visit(
+        "member",
+        lambda s: f"/tracking/conditions/{tracked(s).condition.pk}/edit/",
+        "condition edit",
+    ),
+    Visit("member", "/tracking/symptoms/"),
+    Visit("member", "/tracking/treatments/"),
+    Visit("member", of_course(), "course"),
+    Visit("member", of_course("edit/"), "course edit"),
+    Visit("member", of_course("stop/"), "course stop"),
+    Visit("member", of_course("evaluate/"), "course evaluate"),
+    Visit("member", of_course("delete/"), "course delete"),
+    Visit("member", "/tracking/chart/"),
+    Visit("member", "/tracking/chart/?months=12", "chart of a year"),
+    Visit("member", "/tracking/import/"),
+    Visit("member", "/tracking/import/format/"),
+    Visit(
+        "member",
+        None,
+        "import report with a problem",
+        status=400,
+        prepare=upload_check_ins(bad_check_ins()),
+    ),
+    Visit(
+        "member",
+        None,
+        "import ready to confirm",
+        prepare=upload_check_ins(good_check_ins()),
+    ),
+    Visit("member", "/tracking/export/"),
+    Visit("member", "/tracking/carried-over/"),
+    Visit("member", "/tracking/questionnaires/"),
+    Visit(
+        "member",
+        lambda s: f"/tracking/questionnaires/responses/{tracked(s).response.pk}/",
+        "questionnaire response",
+    ),
+    Visit("member", "/me/data-access/", "access to my data, with releases"),
+    # A member with nothing tracked yet
+    Visit("secured", "/tracking/", "tracking home, empty"),
+    Visit("secured", "/tracking/check-in/", "check-in choosing symptoms first"),
+    Visit("secured", "/tracking/chart/", "chart, empty"),
+    # A carer acting for the member
+    Visit("carer", "/tracking/", "tracking acting", prepare=start_acting_for_member),
+    Visit(
+        "carer",
+        "/tracking/check-in/",
+        "check-in acting",
+        prepare=start_acting_for_member,
+    ),
+    # A community's catalogue and questionnaires
+    Visit("anonymous", in_community("catalogue/"), "catalogue"),
+    Visit("member", in_community("questionnaires/"), "questionnaires"),
+    Visit("member", of_questionnaire(), "questionnaire"),
+    Visit("member", of_questionnaire("answer/"), "questionnaire answer"),
+    Visit("organiser", in_community("catalogue/"), "catalogue for organisers"),
+    Visit("organiser", in_community("catalogue/symptoms/new/"), "catalogue add"),
+    Visit("organiser", catalogue_entry, "catalogue edit"),
+    Visit("organiser", in_community("questionnaires/"), "questionnaires organiser"),
+    Visit("organiser", in_community("questionnaires/new/"), "questionnaire new"),
+    Visit("organiser", of_questionnaire("edit/"), "questionnaire edit"),
+    Visit("organiser", of_questionnaire("questions/"), "questionnaire questions"),
+    Visit("organiser", first_question, "questionnaire question edit"),
+    Visit("organiser", of_questionnaire("results/"), "questionnaire results"),
+    # Community insights
+    Visit("anonymous", in_community("insights/"), "insights"),
+    Visit("anonymous", treatment_insights, "treatment insights"),
+    Visit("anonymous", in_cluster("insights/"), "cluster insights"),
+    Visit("anonymous", cluster_treatment_insights, "cluster treatment insights"),
+    Visit("anonymous", "/insights/how-we-count/"),
+    Visit("member", in_community("insights/"), "insights as a member"),
+    # Research access
+    Visit("anonymous", "/research/how-it-works/"),
+    Visit("anonymous", in_community("data-releases/"), "data-release register"),
+    Visit("researcher", "/research/"),
+    Visit(
+        "researcher",
+        lambda s: f"/research/requests/{tracked(s).approved.pk}/",
+        "approved request with releases",
+    ),
+    Visit(
+        "researcher",
+        lambda s: f"/research/requests/{tracked(s).pending.pk}/",
+        "pending request",
+    ),
+    Visit("organiser", in_community("research/"), "research review"),
+    Visit(
+        "organiser",
+        lambda s: f"/research/requests/{tracked(s).pending.pk}/",
+        "request to decide",
+    ),
+]
+
+
 def sign_in(who: str, s: Setting, page: Page, log_in: LogIn) -> None:
     if who == "anonymous":
         return
@@ -427,6 +777,20 @@ def sign_in(who: str, s: Setting, page: Page, log_in: LogIn) -> None:
 def test_page_has_no_serious_accessibility_violations(
     visit: Visit, setting: Setting, page: Page, log_in: LogIn
 ) -> None:
+    check_page(visit, setting, page, log_in)
+
+
+@pytest.mark.parametrize(
+    "visit", TRACKING_PAGES, ids=[f"tracking:{visit.id}" for visit in TRACKING_PAGES]
+)
+def test_tracking_page_has_no_serious_accessibility_violations(
+    visit: Visit, setting: Setting, page: Page, log_in: LogIn
+) -> None:
+    setting.tracking = make_tracking(setting)
+    check_page(visit, setting, page, log_in)
+
+
+def check_page(visit: Visit, setting: Setting, page: Page, log_in: LogIn) -> None:
     sign_in(visit.who, setting, page, log_in)
     response = visit.prepare(page, setting) if visit.prepare else None
 

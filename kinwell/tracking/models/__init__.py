@@ -14,6 +14,7 @@ from kinwell.tracking.models.catalogue import (
     Treatment,
 )
 from kinwell.tracking.models.insights import InsightSnapshot
+from kinwell.tracking.models.io import HeldTracking, HeldTrackingRow, PendingImport
 from kinwell.tracking.models.questionnaires import (
     Answer,
     Enrolment,
@@ -41,8 +42,11 @@ __all__ = [
     "DatasetRequest",
     "Enrolment",
     "Evaluation",
+    "HeldTracking",
+    "HeldTrackingRow",
     "InsightSnapshot",
     "MemberCondition",
+    "PendingImport",
     "Question",
     "Questionnaire",
     "QuestionnaireResponse",

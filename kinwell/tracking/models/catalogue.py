@@ -4,7 +4,11 @@ An entry with no community is the installation's generic set; an entry with a
 community was added by that community's organisers and is seen only there.
 Codes (ICD-10, SNOMED CT, ATC) are plain text: Kinwell records them for
 researchers and FHIR exports, and does not validate them against a
-terminology server."""
+terminology server.
+
+An entry organisers remove while members have it in their records is
+retired instead of deleted: it stays for those records and is offered for
+no new one. Its name is free again for a new entry."""
 
 from typing import Any, ClassVar
 
@@ -21,6 +25,10 @@ class CatalogueQuerySet[T: models.Model](QuerySet[T]):
 
     def generic(self) -> "CatalogueQuerySet[T]":
         return self.filter(community__isnull=True)
+
+    def current(self) -> "CatalogueQuerySet[T]":
+        """Entries still in the catalogue: the ones members may choose."""
+        return self.filter(retired_at__isnull=True)
 
 
 class CatalogueEntry(models.Model):
@@ -42,6 +50,9 @@ class CatalogueEntry(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when organisers removed it while records used it (never shown to
+    # them: whether anyone records an entry is nobody's business).
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -53,16 +64,18 @@ class CatalogueEntry(models.Model):
 
 def _unique_name(model: str) -> list[models.BaseConstraint]:
     # Names are unique within the generic set and within each community's
-    # additions, without regard to case (compared through Lower in services).
+    # additions, without regard to case (compared through Lower in services),
+    # among the entries still in the catalogue: a retired one's name may be
+    # taken again.
     return [
         models.UniqueConstraint(
             fields=["community", "name"],
-            condition=Q(community__isnull=False),
+            condition=Q(community__isnull=False, retired_at__isnull=True),
             name=f"one_{model}_name_per_community",
         ),
         models.UniqueConstraint(
             fields=["name"],
-            condition=Q(community__isnull=True),
+            condition=Q(community__isnull=True, retired_at__isnull=True),
             name=f"one_generic_{model}_name",
         ),
     ]

@@ -41,3 +41,26 @@ class InsightSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Insight snapshot {self.pk}"
+
+
+class InsightState(models.Model):
+    """When the tracking of a community's counted members last changed, and
+    when its insights were last worked out. A write of tracking data marks
+    the row (kinwell.tracking.insights.refresh); the background job works
+    out again every community marked since its last computation, at most
+    once every few minutes however many check-ins arrive."""
+
+    community = models.OneToOneField(
+        "communities.Community", on_delete=models.CASCADE, related_name="+"
+    )
+    changed_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Insight state {self.pk}"
+
+    @property
+    def is_due(self) -> bool:
+        if self.changed_at is None:
+            return False
+        return self.computed_at is None or self.changed_at > self.computed_at

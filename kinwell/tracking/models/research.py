@@ -97,3 +97,30 @@ class DataRelease(models.Model):
 
     def __str__(self) -> str:
         return f"Data release {self.pk}"
+
+    @property
+    def description_for_member(self) -> str:
+        """What an included member reads on "Access to my data"."""
+        researcher = (
+            self.released_to.public_name if self.released_to else "a researcher"
+        )
+        how = (
+            "Counted, with differential privacy, in figures from"
+            if self.kind == self.Kind.PRIVATE_COUNTS
+            else "Included, de-identified, in"
+        )
+        return (
+            f"{how} the dataset \u201c{self.request.title}\u201d released to "
+            f"{researcher} at {self.request.institution}"
+        )
+
+    @classmethod
+    def describe_for_subjects(cls, object_ids: list[str]) -> dict[str, str]:
+        """Plain words for the audit events about these releases, by release
+        id: the page "Access to my data" asks each model in its events for
+        them (kinwell.accounts.views.describe_events)."""
+        ids = [int(value) for value in object_ids if value.isdigit()]
+        releases = cls.objects.filter(pk__in=ids).select_related(
+            "request", "released_to"
+        )
+        return {str(release.pk): release.description_for_member for release in releases}
