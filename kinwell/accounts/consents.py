@@ -39,9 +39,10 @@ CONSENT_TEXTS: dict[str, ConsentText] = {
         Purpose.RESEARCH_NOTES,
         "2026-11",
         "My notes in research datasets",
-        "When I am included in a research dataset, include the notes I wrote "
-        "with my check-ins and evaluations. Without this, only my ratings and "
-        'dates go in. This needs "Research datasets" too.',
+        "When I am included in a research dataset, include what I wrote in my "
+        "own words: the notes with my check-ins and evaluations, and the dose "
+        "and frequency of my treatments. Without this, only my ratings, "
+        'choices and dates go in. This needs "Research datasets" too.',
     ),
     Purpose.PORTABILITY: ConsentText(
         Purpose.PORTABILITY,

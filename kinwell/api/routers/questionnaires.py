@@ -9,14 +9,14 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Path, Router, Status
 from ninja.pagination import paginate
 
 from kinwell.accounts.models import User
 from kinwell.api.auth import current_user
 from kinwell.api.errors import errors
 from kinwell.api.pagination import Pagination
-from kinwell.api.schemas.fields import MAX_ID, max_length
+from kinwell.api.schemas.fields import MAX_ID, DelegationId, max_length
 from kinwell.api.schemas.questionnaires import (
     EnrolmentOut,
     MoveIn,
@@ -47,14 +47,6 @@ router = Router(tags=["questionnaires"])
 
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Path(max_length=max_length(Community, "slug"))]
-DelegationId = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=MAX_ID,
-        description="Act for a member under this delegation (you are its carer).",
-    ),
-]
 
 READ = errors(401, 403, 404, 422)
 WRITE = errors(400, 401, 403, 404, 422, 429)

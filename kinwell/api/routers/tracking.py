@@ -15,14 +15,14 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Path, Router, Status
 from ninja.pagination import paginate
 
 from kinwell.accounts.models import User
 from kinwell.api.auth import current_user
 from kinwell.api.errors import errors
 from kinwell.api.pagination import Pagination
-from kinwell.api.schemas.fields import MAX_ID
+from kinwell.api.schemas.fields import MAX_ID, DelegationId
 from kinwell.api.schemas.tracking import (
     CatalogueEntryOut,
     CheckInIn,
@@ -49,14 +49,6 @@ router = Router(tags=["tracking"])
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 DayPath = Annotated[
     str, Path(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD")
-]
-DelegationId = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=MAX_ID,
-        description="Act for a member under this delegation (you are its carer).",
-    ),
 ]
 Kind = Annotated[
     str,

@@ -18,7 +18,7 @@ from ninja import File, Query, Router, Status, UploadedFile
 from kinwell.accounts.models import User
 from kinwell.api.auth import current_user
 from kinwell.api.errors import error_body, errors
-from kinwell.api.schemas.fields import MAX_ID
+from kinwell.api.schemas.fields import DelegationId
 from kinwell.api.schemas.tracking_io import ImportReportOut
 from kinwell.tracking import access
 from kinwell.tracking.io.csv_export import csv_file
@@ -34,14 +34,6 @@ from kinwell.tracking.io.upload import limit
 
 router = Router(tags=["tracking"])
 
-DelegationId = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=MAX_ID,
-        description="Act for a member under this delegation (you are its carer).",
-    ),
-]
 ExportFormat = Annotated[
     str,
     Query(

@@ -19,7 +19,7 @@ from kinwell.accounts.models import User
 from kinwell.api.auth import current_user
 from kinwell.api.errors import errors
 from kinwell.api.pagination import Pagination
-from kinwell.api.schemas.fields import MAX_ID
+from kinwell.api.schemas.fields import MAX_ID, DelegationId
 from kinwell.api.schemas.treatments import (
     ChartOut,
     CourseIn,
@@ -37,14 +37,6 @@ from kinwell.tracking.models import Evaluation, Treatment, TreatmentCourse
 router = Router(tags=["tracking"])
 
 ObjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
-DelegationId = Annotated[
-    int | None,
-    Query(
-        ge=1,
-        le=MAX_ID,
-        description="Act for a member under this delegation (you are its carer).",
-    ),
-]
 ChartMonths = Annotated[
     Months,
     Query(charts.DEFAULT_MONTHS, description="3, 6 or 12: the months up to today."),

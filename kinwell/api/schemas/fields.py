@@ -5,6 +5,7 @@ import re
 from typing import Annotated, Any
 
 from django.db import models
+from ninja import Query
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -26,6 +27,17 @@ class InputSchema(BaseModel):
 # Database ids are 64-bit; a larger number cannot name anything (and would
 # overflow the query rather than find nothing).
 MAX_ID = 2**63 - 1
+
+# The `delegation` query parameter of the routes that work on a member's
+# records: a carer acting for the member under that delegation.
+DelegationId = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_ID,
+        description="Act for a member under this delegation (you are its carer).",
+    ),
+]
 
 _WHOLE = re.compile(r"-?[0-9]+")
 
