@@ -27,7 +27,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kinwell.accounts.models import AuditEvent, User
+from kinwell.accounts.models import User
 from kinwell.lib import audit, ratelimit
 from kinwell.tracking.io.csv_export import CsvMember, write_csv_set
 from kinwell.tracking.io.fhir import bundle_for
@@ -42,7 +42,6 @@ from kinwell.tracking.research.members import Included, included_members, record
 Kind = DataRelease.Kind
 RELEASE_ACTION = "research.release"
 RELEASES_PER_HOUR = 10
-AUDIT_BATCH = 500
 NOTHING_TO_RELEASE = (
     "No member of the community has consented to research datasets, so "
     "there is nothing to release."
@@ -141,22 +140,12 @@ def _record(researcher: User, release: DataRelease, members: list[Included]) -> 
 def _record_inclusions(
     researcher: User, release: DataRelease, members: list[Included]
 ) -> None:
-    """One event per member, as kinwell.lib.audit.record writes it, in bulk:
-    a release may include thousands of members."""
-    AuditEvent.objects.bulk_create(
-        (
-            AuditEvent(
-                actor=researcher,
-                subject=member.user,
-                action=RELEASE_ACTION,
-                object_type=DataRelease._meta.label_lower,
-                object_id=str(release.pk),
-                reason=release.request.title[:200],
-                created_at=release.released_at,
-            )
-            for member in members
-        ),
-        batch_size=AUDIT_BATCH,
+    audit.record_for_each(
+        researcher,
+        RELEASE_ACTION,
+        release,
+        subjects=(member.user for member in members),
+        reason=release.request.title,
     )
 
 
