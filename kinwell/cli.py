@@ -223,6 +223,7 @@ def _demo(args: argparse.Namespace, rest: list[str]) -> int:
     _setup_django()
     from django.conf import settings
 
+    from kinwell.circles.demo import DEMO_CIRCLE_PASSPHRASE
     from kinwell.web.demo import DEMO_LOGINS, DEMO_PASSWORD
 
     _call("migrate", "--no-input", "--verbosity", "0")
@@ -233,6 +234,10 @@ def _demo(args: argparse.Namespace, rest: list[str]) -> int:
     print(f"Demo logins (password for all: {DEMO_PASSWORD!r}):")
     for email, role in DEMO_LOGINS:
         print(f"  {email:<32} {role}")
+    print(
+        "Alex, Casey and Nia share an encrypted circle: on its keys page choose"
+        f' "Restore from a backup" with the passphrase {DEMO_CIRCLE_PASSPHRASE!r}.'
+    )
     print()
     return _serve(args, rest)
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kinwell.search",
     "kinwell.stories",
     "kinwell.tracking",
+    "kinwell.circles",
     "kinwell.api",
     "kinwell.web",
     "kinwell.accounts.admin_site.KinwellAdminConfig",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("kinwell.search.urls")),
     path("", include("kinwell.stories.urls")),
     path("", include("kinwell.tracking.urls")),
+    path("", include("kinwell.circles.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from kinwell.api import errors
 from kinwell.api.auth import SessionAuth, TokenAuth
 from kinwell.api.routers.accounts import router as accounts_router
 from kinwell.api.routers.catalogue import router as catalogue_router
+from kinwell.api.routers.circles import router as circles_router
 from kinwell.api.routers.communities import router as communities_router
 from kinwell.api.routers.discussions import router as discussions_router
 from kinwell.api.routers.forks import router as forks_router
@@ -65,3 +66,4 @@ api.add_router("/", catalogue_router)
 api.add_router("/", questionnaires_router)
 api.add_router("/", insights_router)
 api.add_router("/", research_router)
+api.add_router("/", circles_router)

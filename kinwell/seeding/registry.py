@@ -80,6 +80,7 @@ def _seeders() -> list[Seeder]:
     # Imported here: each seeder module imports this one for the context.
     from kinwell.seeding import (
         accounts,
+        circles,
         communities,
         discussions,
         notifications,
@@ -94,6 +95,7 @@ def _seeders() -> list[Seeder]:
         notifications.seed_notifications,
         stories.seed_stories,
         tracking.seed_tracking,
+        circles.seed_circles,
     ]
 
 

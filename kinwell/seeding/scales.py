@@ -28,6 +28,10 @@ class Scale:
     # back the cohort's check-ins reach (see seeding/tracking.py).
     tracking_share: float
     cohort_days: int
+    # Circles (each in a community drawn at random, so some have several)
+    # and the range of each one's number of messages.
+    circles: int
+    circle_messages: tuple[int, int]
     batch: int = 2000
 
 
@@ -50,6 +54,8 @@ SCALES = {
             story_bodies=100,
             tracking_share=0.35,
             cohort_days=60,
+            circles=3,
+            circle_messages=(20, 60),
         ),
         Scale(
             name="medium",
@@ -67,6 +73,8 @@ SCALES = {
             story_bodies=1_000,
             tracking_share=0.3,
             cohort_days=1_100,
+            circles=12,
+            circle_messages=(20, 200),
         ),
         Scale(
             name="large",
@@ -84,6 +92,8 @@ SCALES = {
             story_bodies=2_500,
             tracking_share=0.25,
             cohort_days=3_300,
+            circles=50,
+            circle_messages=(20, 200),
         ),
     )
 }

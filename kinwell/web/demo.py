@@ -5,6 +5,7 @@ from django.db import transaction
 
 from kinwell.accounts import services
 from kinwell.accounts.models import ConsentRecord, Credential, Delegation, User
+from kinwell.circles import demo as circles_demo
 from kinwell.communities import demo as communities_demo
 from kinwell.communities.forks import demo as forks_demo
 from kinwell.discussions import demo as discussions_demo
@@ -76,6 +77,7 @@ def load_demo() -> list[str]:
     made += discussions_demo.load_demo(people)
     made += stories_demo.load_demo(people)
     made += tracking_demo.load_demo(people)
+    made += circles_demo.load_demo(people)
     return made
 
 

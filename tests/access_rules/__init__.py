@@ -6,6 +6,7 @@ from types import ModuleType
 
 from tests.access_rules import (
     archive,
+    circles,
     communities,
     discussions,
     forks,
@@ -26,4 +27,5 @@ FEATURES: list[ModuleType] = [
     search,
     stories,
     tracking,
+    circles,
 ]

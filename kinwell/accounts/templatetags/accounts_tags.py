@@ -22,6 +22,13 @@ ACTION_LABELS = {
     "api_token.create": "Created an API token",
     "api_token.revoke": "Revoked an API token",
     "research.release": "Included you, de-identified, in a research dataset",
+    "circles.invite": "Invited you to a circle",
+    "circles.remove": "Removed you from a circle",
+    "circles.promote": "Made you a circle admin",
+    "circles.leave": "Left a circle",
+    "circles.device_add": "Added a device for your circles",
+    "circles.device_approve": "Approved a device for your circles",
+    "circles.device_revoke": "Removed a device from your circles",
     # A carer's use of a member's tracking records.
     "tracking.check_in": "Checked in for you",
     "tracking.check_in_delete": "Deleted one of your check-ins",

@@ -2,6 +2,7 @@
 and the database never disagree about lengths or choices."""
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from django.db import models
@@ -52,6 +53,20 @@ def _whole_number_text(value: Any) -> Any:
 
 # An integer from a query string: digits only.
 WholeNumber = Annotated[int, BeforeValidator(_whole_number_text)]
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day_text(value: Any) -> Any:
+    """A query string's "0" is not a day, though pydantic would read it as
+    the first day of 1970."""
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be a day written as YYYY-MM-DD")
+    return value
+
+
+# A day from a query string: YYYY-MM-DD only.
+Day = Annotated[date, BeforeValidator(_iso_day_text)]
 
 # PostgreSQL cannot store NUL in text; refuse it at the door rather than 500.
 NO_NUL = r"^[^\x00]*$"

@@ -1,7 +1,7 @@
 """Shapes of the search API. The rules (what a searcher may find) live in
 kinwell.search; a hit shows its author exactly as a post does."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
@@ -10,7 +10,7 @@ from pydantic import Field
 from kinwell.api.pagination import MAX_LIMIT, MAX_OFFSET
 from kinwell.api.schemas.accounts import PersonaOut
 from kinwell.api.schemas.discussions import voice
-from kinwell.api.schemas.fields import NO_NUL, WholeNumber, max_length
+from kinwell.api.schemas.fields import NO_NUL, Day, WholeNumber, max_length
 from kinwell.communities.models import Community
 from kinwell.discussions.models import Tag
 from kinwell.search.forms import MAX_QUERY_LENGTH
@@ -43,8 +43,8 @@ class SearchIn(Schema):
         pattern=NO_NUL,
         description="Only posts written as this persona (its public id).",
     )
-    since: date | None = Field(None, description="Posts written on or after this day.")
-    until: date | None = Field(None, description="Posts written on or before this day.")
+    since: Day | None = Field(None, description="Posts written on or after this day.")
+    until: Day | None = Field(None, description="Posts written on or before this day.")
     limit: WholeNumber = Field(PER_PAGE, ge=1, le=MAX_LIMIT)
     offset: WholeNumber = Field(0, ge=0, le=MAX_OFFSET)
 
