@@ -49,7 +49,7 @@ CIRCLE_SCRIPTS: list[tuple[str, str]] = [
     ),
     (
         "circles/circles-app-v1.js",
-        "sha256-Elz+VU9uH6mV1YytlefX8bNjW0Pzw8Jgf7osVpC4i9U=",
+        "sha256-GorcSpNx67ZB5PbF8f41sWaN1v8hZZ+wdRplgjfu4Lk=",
     ),
 ]
 

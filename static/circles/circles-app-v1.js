@@ -889,6 +889,7 @@
         member.admin ? " (circle admin)" : "",
         h("span", { class: "circle-reader-state" },
           readers.length ? `: can read, on ${deviceWord(readers.length)}.` : ": on the signed member list, with no device that can read."));
+      if (readers.length) item.append(fingerprintList(memberName(ctx, member.user), readers));
       const extra = ctx.state.devices.filter((device) => device.user === member.user &&
         device.kind === "browser" && device.state !== "revoked" &&
         !member.keys.some((key) => key.device === device.id));
@@ -918,6 +919,19 @@
       rows.push(item);
     }
     list.replaceChildren(...rows);
+  }
+
+  // A member's first device is trusted on first use; comparing these codes
+  // in person (or on a call) shows that the server did not swap its keys.
+  function fingerprintList(name, keys) {
+    const list = h("ul", { class: "circle-fingerprints" });
+    for (const key of keys) {
+      const entry = h("li", {}, "\u2026");
+      list.append(entry);
+      K.fingerprint(key.agreement, key.signing).then((code) => { entry.textContent = code; });
+    }
+    return h("details", { class: "circle-fingerprint-list" },
+      h("summary", {}, `Fingerprints of ${name}\u2019s devices, to compare with them`), list);
   }
 
   function unsignedDevice(device) {

@@ -221,6 +221,21 @@ def test_a_removed_member_cannot_read_what_comes_next(
     )
 
 
+def test_each_members_device_fingerprints_are_shown_to_compare(
+    circle_people: tuple[Community, list[User]], join: Any
+) -> None:
+    community, users = circle_people
+    admin, other = join(users[0]), join(users[1])
+    uid = circle_of(admin, [other], community.slug, "Compare codes")
+    (device,) = steps.browser_devices(other.user)
+    expected = protocol.fingerprint(device.agreement_key, device.signing_key)
+
+    steps.open_circle(admin.page, uid)
+    reader = admin.page.locator(f'.circle-reader[data-user="{other.user.pk}"]')
+    reader.get_by_text("Fingerprints of").click()
+    expect(reader.locator(".circle-fingerprints")).to_have_text(expected)
+
+
 def _inject_device(user: User) -> Device:
     """A device the server adds on its own: no voucher, active."""
     keys = protocol.generate_device_keys()
