@@ -339,7 +339,7 @@ def test_circle_name_and_purpose_lengths_are_checked(name: str, purpose: str) ->
 # Member lists -----------------------------------------------------------------------
 
 
-def test_roster_string_has_the_contract_key_order(people: dict[str, Key]) -> None:
+def test_roster_string_has_the_documented_key_order(people: dict[str, Key]) -> None:
     ada, recovery = people["ada"], people["ada_recovery"]
     text = roster(1, "", member(True, ada, recovery))
     assert text.startswith('{"v":1,"circle":"' + UID + '","epoch":1,"previous":""')

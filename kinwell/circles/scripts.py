@@ -45,11 +45,11 @@ CIRCLE_SCRIPTS: list[tuple[str, str]] = [
     ),
     (
         "circles/circles-crypto-v1.js",
-        "sha256-rqcmFdgdw88cB1lwRWkL5wcOOUSIwGgVc9WZiBorOLk=",
+        "sha256-eHbzhox0q1Cm6lcmrgbokyfru8q5VYYLPsq89heoCR8=",
     ),
     (
         "circles/circles-app-v1.js",
-        "sha256-GorcSpNx67ZB5PbF8f41sWaN1v8hZZ+wdRplgjfu4Lk=",
+        "sha256-lpsHMaHx0zzuOheoJISonIuZNlhlO+2XQ3g03cNkswM=",
     ),
 ]
 

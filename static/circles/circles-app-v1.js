@@ -247,7 +247,7 @@
   }
 
   // The epoch keys already in a backup, opened with the kept backup key
-  // (AES-GCM through Web Crypto, as the contract's backup format says).
+  // (AES-GCM through Web Crypto, as the backup format in docs/circles.md says).
   async function keysInBackup(backupKey, blob) {
     const sealed = JSON.parse(blob).keys;
     const plain = await window.crypto.subtle.decrypt(
@@ -676,7 +676,7 @@
     return { last: {}, lastId: 0 };
   }
 
-  // One message from the server, judged by the contract's rules in order of
+  // One message from the server, judged by the format's rules in order of
   // message id: {id, kind: post|reaction|removed|locked|refused, ...}.
   async function openOne(ctx, reader, message) {
     reader.lastId = Math.max(reader.lastId, message.id);

@@ -219,7 +219,7 @@
 
   // --- Rosters: the signed member list of each epoch ---------------------
 
-  // The exact string that is signed: compact JSON, keys in the contract's
+  // The exact string that is signed: compact JSON, keys in the format's
   // order; "recovery": true only on a recovery key.
   function rosterString(roster) {
     return JSON.stringify({
@@ -477,7 +477,7 @@
     return wire;
   }
 
-  // Parses a header and insists that it is exactly the contract's string.
+  // Parses a header and insists that it is exactly the format's string.
   function parseHeader(header) {
     const parsed = JSON.parse(header);
     const ok = parsed && parsed.v === 1 && typeof parsed.circle === "string" &&

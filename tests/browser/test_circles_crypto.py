@@ -138,7 +138,7 @@ def unb64u(text: str) -> bytes:
 # --- The module on its own -------------------------------------------------
 
 
-def test_module_defines_exactly_the_contracts_functions(crypto):
+def test_module_defines_exactly_the_documented_functions(crypto):
     names = js(crypto, "return Object.keys(C).sort();")
     assert names == sorted(
         [
@@ -327,7 +327,7 @@ def test_key_check_and_wraps(crypto):
     assert result["elsewhere"] == [True, True, True]
 
 
-def test_roster_string_has_the_contracts_key_order(crypto):
+def test_roster_string_has_the_documented_key_order(crypto):
     text = js(
         crypto,
         """

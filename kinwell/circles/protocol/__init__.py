@@ -1,4 +1,4 @@
-"""The circles message format (docs/circles.md, issue 8) in Python.
+"""The circles message format (docs/circles.md) in Python.
 
 The browser does all of this with Web Crypto in
 `static/circles/circles-crypto-v1.js`; this is the second, independent
@@ -6,7 +6,7 @@ implementation, used by the tests to check the browser's output byte for
 byte, and by the demo and the seeder to make circles the browser can read.
 The server itself never calls it: it never holds a key.
 
-Where the contract left a choice, this is the reading (the same in every
+Where the format leaves a choice, this is the reading (the same in every
 part of the package):
 - Text is signed, sealed and hashed as UTF-8; JSON is `JSON.stringify`'s
   (no spaces, keys in the order written, non-ASCII as is, lone surrogates

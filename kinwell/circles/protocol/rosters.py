@@ -1,7 +1,7 @@
 """Rosters: the signed member list of each epoch, and the verification of a
 circle's chain of them, which every client runs before it trusts a key.
 
-Readings of the contract made here (the browser's verifyChain makes the same):
+Readings of the format made here (the browser's verifyChain makes the same):
 - A browser key is written `{"device","agreement","signing"}`; a recovery
   key adds `"recovery":true` and has `"agreement":""`. On reading,
   `"recovery"` is absent or true, and a key with an empty agreement key is
@@ -287,9 +287,9 @@ def verify_chain(
     *,
     circle: str | None = None,
 ) -> ChainResult:
-    """Rules 1-3 of the contract, epoch by epoch from the first. `circle`,
-    when given, is the circle the client asked for: a chain of another
-    circle is refused from its first epoch."""
+    """The rules of the member-list chain (docs/circles.md), epoch by epoch
+    from the first. `circle`, when given, is the circle the client asked
+    for: a chain of another circle is refused from its first epoch."""
     verified: list[VerifiedEpoch] = []
     for number, signed in enumerate(sorted(epochs, key=lambda e: e.number), 1):
         previous = verified[-1] if verified else None
