@@ -554,17 +554,20 @@ def test_telling_watchers_asks_once_however_many_there_are(
     assert Notification.objects.filter(post=post).count() == 20 + 1
 
 
-def test_the_bell_costs_one_query(
+def test_the_bell_costs_one_query_with_nothing_unread_and_two_with_any(
     community: Community, organiser: User, rf: RequestFactory
 ) -> None:
     add = _notifications_for(organiser, community)
     request = rf.get("/")
     request.user = organiser
 
+    bell = unread(request)["unread_notifications"]
+    assert count_queries(partial(str, bell)) == 1
+    assert str(bell) == "0"
     for rows in (2, 6):
         add(rows)
         bell = unread(request)["unread_notifications"]
-        assert count_queries(partial(str, bell)) == 1
+        assert count_queries(partial(str, bell)) == 2
     assert str(unread(request)["unread_notifications"]) == "8"
 
 

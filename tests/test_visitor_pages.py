@@ -24,6 +24,7 @@ from kinwell.accounts.models import User
 from kinwell.communities.models import Community
 from kinwell.discussions import services
 from kinwell.discussions.models import Post, ReadState, Thread
+from kinwell.lib import changes
 from kinwell.lib.changes import (
     PRIVATE_TABLES,
     CacheGeneration,
@@ -159,10 +160,20 @@ def test_a_lost_cache_generation_is_never_a_fixed_number() -> None:
     assert found.current() != read_first
 
 
+@pytest.fixture
+def own_generation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FileGeneration:
+    """A generation of this test's own: test processes running beside it
+    share the data directory, and their writes would advance its file."""
+    own = FileGeneration(tmp_path / "changes")
+    monkeypatch.setattr(changes, "generation", own)
+    return own
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_committed_write_advances_the_generation(
-    community: Community, member: User
+    community: Community, member: User, own_generation: FileGeneration
 ) -> None:
+    generation = own_generation
     thread = _thread(community, member)
     before = generation.current()
     with transaction.atomic():
@@ -173,8 +184,9 @@ def test_a_committed_write_advances_the_generation(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_write_and_private_bookkeeping_do_not(
-    community: Community, member: User
+    community: Community, member: User, own_generation: FileGeneration
 ) -> None:
+    generation = own_generation
     thread = _thread(community, member)
     before = generation.current()
     with pytest.raises(RuntimeError):

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from kinwell.accounts.models import ApiToken, Credential, Delegation, User
+from kinwell.lib.forms import RememberedBoundField
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -19,6 +20,8 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class KinwellForm(forms.Form):
+    bound_field_class = RememberedBoundField
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Labels read as plain words; a trailing colon reads oddly after a checkbox.
         kwargs.setdefault("label_suffix", "")

@@ -37,12 +37,16 @@ def membership_of(user: Any, community: Community) -> Membership | None:
     return Membership.objects.filter(community=community, user=user).first()
 
 
-def get_community_for_user(user: Any, slug: str) -> Community:
-    """A community whose existence `user` may know, or Http404."""
-    return get_object_or_404(
-        Community.objects.visible_to(user).select_related("cluster", "forked_from"),
-        slug=slug,
-    )
+def get_community_for_user(
+    user: Any, slug: str, *, with_relations: bool = True
+) -> Community:
+    """A community whose existence `user` may know, or Http404. Its cluster
+    and the community it was forked from come with it, unless the caller
+    shows neither (a thread page, which is read far more than any other)."""
+    found = Community.objects.visible_to(user)
+    if with_relations:
+        found = found.select_related("cluster", "forked_from")
+    return get_object_or_404(found, slug=slug)
 
 
 def can_read_content(user: Any, community: Community) -> bool:

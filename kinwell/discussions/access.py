@@ -135,7 +135,9 @@ def readable_posts_filter(user: Any, *, via: str = "") -> Q:
 
 
 def get_thread_for_user(user: Any, slug: str, thread_id: int) -> Thread:
-    community = community_access.get_community_for_user(user, slug)
+    community = community_access.get_community_for_user(
+        user, slug, with_relations=False
+    )
     thread = get_object_or_404(visible_threads(user, community), pk=thread_id)
     # The same community object, so what was learnt about the reader's
     # membership is not asked again.

@@ -24,6 +24,17 @@ BYLINE_VALUES = (
     "written_by_id", "written_by__display_name",
 )  # fmt: skip
 
+# The same, for `.select_related(*BYLINE_RELATED).only(*BYLINE_FIELDS, ...)`
+# on posts: a byline needs a few columns of the persona, its account, its
+# credential and the carer, not every column of two accounts.
+BYLINE_RELATED = ("persona__user", "persona__credential", "written_by")
+BYLINE_FIELDS = (
+    "persona__kind", "persona__public_id", "persona__name", "persona__user",
+    "persona__credential", "persona__user__display_name",
+    "persona__credential__profession", "written_by__display_name",
+)  # fmt: skip
+POST_FIELDS = tuple(field.name for field in Post._meta.concrete_fields)
+
 
 class ByWhom(NamedTuple):
     placeholder: str

@@ -4,7 +4,7 @@ kinwell.discussions.services."""
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 
 from kinwell.accounts.forms import KinwellForm
 from kinwell.accounts.models import Delegation, Persona, User
@@ -23,6 +23,14 @@ def posting_personas(user: User) -> QuerySet[Persona]:
         Persona.objects.filter(user=user)
         .select_related("credential", "user")
         .order_by("kind", "pk")
+    )
+
+
+def _is_posting_carer(user: User) -> Exists:
+    return Exists(
+        Delegation.objects.filter(
+            carer=user, status=Delegation.Status.ACTIVE, may_post=True
+        )
     )
 
 
@@ -72,11 +80,21 @@ class PostFormMixin(forms.Form):
     def setup_voice(
         self, user: User, community: Community, acting_for: Delegation | None
     ) -> None:
-        self._personas = {p.public_id: p for p in posting_personas(user)}
+        # Whether they post for anyone comes with the personas: most members
+        # are nobody's carer, and their form needs no second query.
+        personas = list(
+            posting_personas(user).annotate(is_carer=_is_posting_carer(user))
+        )
+        self._personas = {p.public_id: p for p in personas}
         self.fields["persona"].choices = [  # type: ignore[attr-defined]
             (public_id, _persona_choice(p)) for public_id, p in self._personas.items()
         ]
-        self._delegations = {str(d.pk): d for d in carer_delegations(user, community)}
+        is_carer = not personas or personas[0].is_carer  # type: ignore[attr-defined]
+        self._delegations = (
+            {str(d.pk): d for d in carer_delegations(user, community)}
+            if is_carer
+            else {}
+        )
         if not self._delegations:
             del self.fields["on_behalf_of"]
             return

@@ -1,5 +1,6 @@
 """Pieces of a page rendered once for each distinct thing they show, then
-taken from a cache: a post as a visitor sees it, a row of a thread list.
+taken from a cache: a post as a visitor sees it, a row of a thread list, a
+form field with its label (kinwell.lib.forms).
 
 A fragment's template is given one dict of plain values, `item`, and nothing
 else (no request, no user, no context processors), so that dict is the whole
@@ -52,3 +53,15 @@ def render_each(
     if made:
         store.set_many(made, TIMEOUT)
     return [mark_safe(piece) for piece in pieces]  # noqa: S308 - rendered by a template
+
+
+def remembered(material: Any, make: Callable[[], str]) -> SafeString:
+    """The HTML `make` returns, kept under the digest of `material`, which
+    must hold everything that HTML shows."""
+    store = caches["fragments"]
+    key = _key("remembered", material)
+    html: str | None = store.get(key)
+    if html is None:
+        html = make()
+        store.set(key, html, TIMEOUT)
+    return mark_safe(html)  # noqa: S308 - made by a template

@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from kinwell.communities.models import Membership
+from kinwell.discussions.bylines import BYLINE_FIELDS, BYLINE_RELATED, POST_FIELDS
 from kinwell.discussions.models import Post
 from kinwell.lib.urls import cached_reverse
 from kinwell.search.access import searchable_posts
@@ -81,6 +82,12 @@ class Hit:
         return post.get_absolute_url()
 
 
+# What a hit shows of its community and thread (the page and the API).
+HIT_FIELDS = (
+    "community__name", "community__slug", "thread__title", "thread__content_warning",
+)  # fmt: skip
+
+
 class Found:
     """The posts a search found, best first: a sequence for a Paginator or
     a slice, fetched page by page. The window of matches is read once, on
@@ -125,12 +132,10 @@ class Found:
             return []
         # The visibility rules once more, by primary key: a post hidden
         # since the window was read is not shown.
-        rows = self._posts.filter(pk__in=ids).select_related(
-            "community",
-            "thread",
-            "persona__user",
-            "persona__credential",
-            "written_by",
+        rows = (
+            self._posts.filter(pk__in=ids)
+            .select_related("community", "thread", *BYLINE_RELATED)
+            .only(*HIT_FIELDS, *POST_FIELDS, *BYLINE_FIELDS)
         )
         by_id = {
             post.pk: post
