@@ -2,16 +2,15 @@
 
 import os
 import tempfile
-from pathlib import Path
 
 os.environ.setdefault("KINWELL_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("KINWELL_DATA_DIR", tempfile.mkdtemp(prefix="kinwell-test-"))
 # Test processes side by side (pytest -n) inherit one folder; each takes one of
 # its own inside it, so that shared pages, the generation of changes and
 # released files never mix between them.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker and Path(os.environ["KINWELL_DATA_DIR"]).name != _worker:
-    os.environ["KINWELL_DATA_DIR"] = str(Path(os.environ["KINWELL_DATA_DIR"]) / _worker)
+os.environ["KINWELL_DATA_DIR"] = os.path.join(
+    os.environ["KINWELL_DATA_DIR"], os.environ.get("PYTEST_XDIST_WORKER", "")
+)
 os.environ.setdefault("KINWELL_EMAIL_BACKEND", "locmem")
 
 from kinwell.settings import *  # noqa: F403
