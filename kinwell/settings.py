@@ -162,6 +162,11 @@ CACHES["fragments"] = {
 # how far a relative date ("3 hours ago") may lag, and changes made outside
 # Kinwell (SQL typed by hand); 0 turns sharing off.
 KINWELL_VISITOR_PAGE_SECONDS = int(os.environ.get("KINWELL_VISITOR_PAGE_SECONDS", "60"))
+# What a signed-in member's every page asks again (their membership and any
+# suspension, their personas) is kept in the default cache under the same
+# generation of changes, so a change is seen at once; the timeout only lets
+# unused values go. 0 turns it off (kinwell.lib.changes).
+KINWELL_MEMBER_STATE_SECONDS = int(os.environ.get("KINWELL_MEMBER_STATE_SECONDS", "60"))
 if REDIS_URL:
     CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "kinwell-pages"}
 else:

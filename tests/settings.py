@@ -25,6 +25,9 @@ WHITENOISE_USE_FINDERS = True
 # generation that keys visitors' shared pages would never move; the tests of
 # kinwell.lib.visitor_pages turn the sharing on for themselves.
 KINWELL_VISITOR_PAGE_SECONDS = 0
+# The same for what is remembered of a member until the next change; the tests
+# of kinwell.lib.changes turn it on for themselves.
+KINWELL_MEMBER_STATE_SECONDS = 0
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 # Whitenoise looks for the collected files at start-up; tests use the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

@@ -25,6 +25,7 @@ from kinwell.discussions.models import (
     Tag,
     Thread,
 )
+from kinwell.lib.changes import remembered_until_changed
 
 
 def _is_signed_in(user: Any) -> bool:
@@ -40,13 +41,22 @@ def membership(user: Any, community: Community) -> Membership | None:
         "_memberships_seen", {}
     )
     if user.pk not in known:
-        # Whether a suspension or ban is in force comes along: posting asks.
-        known[user.pk] = (
-            Membership.objects.filter(community=community, user=user)
-            .annotate(sanctioned=Exists(_sanctions_in_force(user, community)))
-            .first()
+        # Asked on every page a member opens, so kept until anything changes
+        # (a ban, a new role, leaving): the generation moves at each.
+        known[user.pk] = remembered_until_changed(
+            f"membership:{community.pk}:{user.pk}",
+            lambda: _membership_with_sanction(user, community),
         )
     return known[user.pk]
+
+
+def _membership_with_sanction(user: Any, community: Community) -> Membership | None:
+    # Whether a suspension or ban is in force comes along: posting asks.
+    return (
+        Membership.objects.filter(community=community, user=user)
+        .annotate(sanctioned=Exists(_sanctions_in_force(user, community)))
+        .first()
+    )
 
 
 def is_moderator(user: Any, community: Community) -> bool:

@@ -11,6 +11,7 @@ from kinwell.accounts.models import Delegation, Persona, User
 from kinwell.communities.models import Community, Membership
 from kinwell.discussions.models import Reaction, Tag, Thread, ThreadSubscription
 from kinwell.discussions.services import MAX_IMAGE_BYTES, Attachment
+from kinwell.lib.changes import remembered_until_changed
 
 BODY_HELP = (
     "You can use Markdown: *italic*, **bold**, lists, and > to quote. "
@@ -80,19 +81,16 @@ class PostFormMixin(forms.Form):
     def setup_voice(
         self, user: User, community: Community, acting_for: Delegation | None
     ) -> None:
-        # Whether they post for anyone comes with the personas: most members
-        # are nobody's carer, and their form needs no second query.
-        personas = list(
-            posting_personas(user).annotate(is_carer=_is_posting_carer(user))
+        self._user = user
+        # Asked on every thread page a member opens, so kept until anything
+        # changes (a new persona, a credential checked or withdrawn).
+        choices, may_be_carer = remembered_until_changed(
+            f"persona-choices:{user.pk}", lambda: _persona_choices(user)
         )
-        self._personas = {p.public_id: p for p in personas}
-        self.fields["persona"].choices = [  # type: ignore[attr-defined]
-            (public_id, _persona_choice(p)) for public_id, p in self._personas.items()
-        ]
-        is_carer = not personas or personas[0].is_carer  # type: ignore[attr-defined]
+        self.fields["persona"].choices = choices  # type: ignore[attr-defined]
         self._delegations = (
             {str(d.pk): d for d in carer_delegations(user, community)}
-            if is_carer
+            if may_be_carer
             else {}
         )
         if not self._delegations:
@@ -108,6 +106,13 @@ class PostFormMixin(forms.Form):
         if acting_for is not None and str(acting_for.pk) in self._delegations:
             self.initial.setdefault("on_behalf_of", str(acting_for.pk))
 
+    def _chosen_persona(self, public_id: str) -> Persona | None:
+        """The persona chosen, fetched when a post is written (the choices
+        offered were plain values)."""
+        if not public_id:
+            return None
+        return posting_personas(self._user).filter(public_id=public_id).first()
+
     def clean_image(self) -> Any:
         image = self.cleaned_data.get("image")
         if image and image.size > MAX_IMAGE_BYTES:
@@ -119,10 +124,20 @@ class PostFormMixin(forms.Form):
         data = self.cleaned_data
         image = data.get("image")
         return {
-            "persona": self._personas.get(data.get("persona") or ""),
+            "persona": self._chosen_persona(data.get("persona") or ""),
             "on_behalf_of": self._delegations.get(data.get("on_behalf_of") or ""),
             "images": [Attachment(image, data.get("image_alt", ""))] if image else [],
         }
+
+
+def _persona_choices(user: User) -> tuple[list[tuple[str, str]], bool]:
+    """The personas `user` may post as, as choices, and whether they may post
+    for anyone. Whether they do comes with the personas: most members are
+    nobody's carer, and their form needs no second query."""
+    personas = list(posting_personas(user).annotate(is_carer=_is_posting_carer(user)))
+    choices = [(p.public_id, _persona_choice(p)) for p in personas]
+    may_be_carer = not personas or personas[0].is_carer  # type: ignore[attr-defined]
+    return choices, may_be_carer
 
 
 def _persona_choice(persona: Persona) -> str:

@@ -10,7 +10,16 @@ from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 
 from kinwell.communities.models import Community, Membership
 from kinwell.discussions import access
@@ -41,6 +50,8 @@ class ThreadPage:
     posts: list[Post]
     last_read: int
     subscription: str
+    # Whether the reader had read any of the thread before this page.
+    read_before: bool = False
     reactions: dict[int, dict[str, int]] = field(default_factory=dict)
     mine: dict[int, set[str]] = field(default_factory=dict)
 
@@ -65,14 +76,43 @@ def page_of(number: int) -> int:
     return max(1, math.ceil(number / POSTS_PER_PAGE))
 
 
-def first_unread_page(user: Any, thread: Thread) -> int:
+@dataclass(frozen=True)
+class ReaderState:
+    """Where a signed-in reader stands in a thread: how far they have read
+    (None before their first reading) and whether they watch or muted it."""
+
+    last_read: int | None = None
+    subscription: str = ""
+
+
+def reader_state(user: Any, thread: Thread) -> ReaderState:
+    """Both in one query; nothing for a visitor."""
+    if not getattr(user, "is_authenticated", False):
+        return ReaderState()
+    mine = {"user": user, "thread": OuterRef("pk")}
+    rows = Thread.objects.filter(pk=thread.pk).values_list(
+        Subquery(ReadState.objects.filter(**mine).values("last_read_number")[:1]),
+        Subquery(ThreadSubscription.objects.filter(**mine).values("level")[:1]),
+    )
+    for last_read, subscription in rows[:1]:
+        return ReaderState(last_read=last_read, subscription=subscription or "")
+    return ReaderState()
+
+
+def first_unread_page(
+    user: Any, thread: Thread, state: ReaderState | None = None
+) -> int:
     if not getattr(user, "is_authenticated", False):
         return 1
-    last_read = _last_read(user, thread)
+    last_read = (state or reader_state(user, thread)).last_read or 0
     return page_of(min(last_read + 1, thread.post_count))
 
 
-def thread_page(user: Any, thread: Thread, number: int) -> ThreadPage:
+def thread_page(
+    user: Any, thread: Thread, number: int, state: ReaderState | None = None
+) -> ThreadPage:
+    """The page `number` of `thread`; `state` is the reader's, if the caller
+    has it already."""
     number = min(max(1, number), page_count(thread))
     first = (number - 1) * POSTS_PER_PAGE + 1
     # Whether each author is still a member, and whether a post has an open
@@ -96,7 +136,7 @@ def thread_page(user: Any, thread: Thread, number: int) -> ThreadPage:
         .prefetch_related("images")
         .order_by("number")
     )
-    signed_in = getattr(user, "is_authenticated", False)
+    state = state or reader_state(user, thread)
     for post in posts:
         # Posts by people who have left show "a former member": the persona
         # they used is no longer theirs to show here.
@@ -108,8 +148,9 @@ def thread_page(user: Any, thread: Thread, number: int) -> ThreadPage:
         number=number,
         page_count=page_count(thread),
         posts=posts,
-        last_read=_last_read(user, thread) if signed_in else 0,
-        subscription=_subscription(user, thread) if signed_in else "",
+        last_read=state.last_read or 0,
+        subscription=state.subscription,
+        read_before=state.last_read is not None,
     )
     found = reactions(user, [post.pk for post in posts])
     page.reactions, page.mine = found.counts, found.mine
@@ -125,24 +166,6 @@ def _annotate_posts(user: Any, thread: Thread, page: ThreadPage) -> None:
             post.author_id,
             post.written_by_id,
         )
-
-
-def _last_read(user: Any, thread: Thread) -> int:
-    found = (
-        ReadState.objects.filter(user=user, thread=thread)
-        .values_list("last_read_number", flat=True)
-        .first()
-    )
-    return found or 0
-
-
-def _subscription(user: Any, thread: Thread) -> str:
-    found = (
-        ThreadSubscription.objects.filter(user=user, thread=thread)
-        .values_list("level", flat=True)
-        .first()
-    )
-    return found or ""
 
 
 @dataclass

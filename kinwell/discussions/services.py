@@ -422,20 +422,37 @@ def toggle_reaction(actor: User, *, post: Post, kind: str) -> bool:
     return True
 
 
-def mark_read(actor: User, *, thread: Thread, up_to: int) -> None:
-    """Remembers how far `actor` has read; never moves backwards. (One
-    query once the reader has a row.)"""
+def mark_read(
+    actor: User, *, thread: Thread, up_to: int, first_reading: bool = False
+) -> None:
+    """Remembers how far `actor` has read; never moves backwards. One query
+    once the reader has a row; two for a `first_reading` (as the caller
+    found), which makes the row first."""
     up_to = max(0, min(up_to, thread.post_count))
+    if not first_reading and _move_read_marker(actor, thread, up_to):
+        return
+    # Another request of the same reader may make the row first: then this
+    # one is ignored, and the marker moves on from theirs.
+    ReadState.objects.bulk_create(
+        [
+            ReadState(
+                user=actor,
+                thread=thread,
+                community_id=thread.community_id,
+                last_read_number=up_to,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    _move_read_marker(actor, thread, up_to)
+
+
+def _move_read_marker(actor: User, thread: Thread, up_to: int) -> bool:
     moved = ReadState.objects.filter(user=actor, thread=thread).update(
         last_read_number=Greatest(F("last_read_number"), Value(up_to)),
         read_at=timezone.now(),
     )
-    if not moved:
-        ReadState.objects.get_or_create(
-            user=actor,
-            thread=thread,
-            defaults={"community_id": thread.community_id, "last_read_number": up_to},
-        )
+    return bool(moved)
 
 
 def record_visit(actor: User, *, community: Community) -> CommunityVisit:

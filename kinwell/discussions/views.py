@@ -115,23 +115,29 @@ def _say_if_held(request: HttpRequest, status: str) -> None:
 @same_for_every_visitor
 def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     found = access.get_thread_for_user(request.user, slug, thread_id)
-    number = _page_number(request, found)
-    page = pages.thread_page(request.user, found, number)
+    state = pages.reader_state(request.user, found)
+    number = _page_number(request, found, state)
+    page = pages.thread_page(request.user, found, number, state)
     if request.user.is_authenticated:
         if page.last_number_shown > page.last_read:
-            services.mark_read(request.user, thread=found, up_to=page.last_number_shown)
+            services.mark_read(
+                request.user,
+                thread=found,
+                up_to=page.last_number_shown,
+                first_reading=not page.read_before,
+            )
         for listener in hooks.thread_read:
             listener(request.user, found)
     return render(request, "discussions/thread.html", _thread_context(request, page))
 
 
-def _page_number(request: HttpRequest, found: Thread) -> int:
+def _page_number(request: HttpRequest, found: Thread, state: pages.ReaderState) -> int:
     wanted = request.GET.get("page", "")
     if wanted.isdecimal():
         return int(wanted)
     if wanted == "last":
         return pages.page_count(found)
-    return pages.first_unread_page(request.user, found)
+    return pages.first_unread_page(request.user, found, state)
 
 
 def _thread_context(request: HttpRequest, page: pages.ThreadPage) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -152,6 +153,35 @@ def _generation() -> Generation:
 
 
 generation = _generation()
+
+
+_MISSING = object()
+
+
+def remembered_until_changed[T](key: str, make: Callable[[], T]) -> T:
+    """What `make` returns, kept in the default cache under the generation,
+    so it is asked for again after any change. For what a signed-in member's
+    every page asks again (their standing in a community, their personas);
+    `make` must read nothing from PRIVATE_TABLES, whose writes do not move
+    the generation. KINWELL_MEMBER_STATE_SECONDS bounds how long an unused
+    value stays; 0 turns remembering off."""
+    timeout = settings.KINWELL_MEMBER_STATE_SECONDS
+    if not timeout:
+        return make()
+    store = caches["default"]
+    try:
+        full_key = f"until-changed:{generation.current()}:{key}"
+        found = store.get(full_key, _MISSING)
+    except Exception:  # the cache is down: ask the database
+        logger.exception("remembered values: the cache could not be read")
+        return make()
+    if found is _MISSING:
+        found = make()
+        try:
+            store.set(full_key, found, timeout)
+        except Exception:
+            logger.exception("remembered values: the cache could not be written")
+    return found  # type: ignore[no-any-return]
 
 
 def watch_writes(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
