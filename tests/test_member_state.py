@@ -240,3 +240,16 @@ def test_a_first_reading_that_was_not_never_moves_the_marker_back(
     services.mark_read(member, thread=thread, up_to=6, first_reading=True)
     assert ReadState.objects.get(user=member, thread=thread).last_read_number == 6
     assert ReadState.objects.filter(user=member, thread=thread).count() == 1
+
+
+def test_the_api_marks_a_page_read_as_the_website_does(
+    community: Community, member: User, moderator: User, client_for: Clients
+) -> None:
+    thread = factories.make_thread(moderator, community)
+    factories.make_replies(moderator, thread, 24)  # 25 posts: two pages
+    reader = client_for(member)
+    path = f"/api/v1/communities/{community.slug}/threads/{thread.pk}"
+    assert reader.get(path, {"page": 2}).status_code == 200
+    assert ReadState.objects.get(user=member, thread=thread).last_read_number == 25
+    assert reader.get(path, {"page": 1}).status_code == 200
+    assert ReadState.objects.get(user=member, thread=thread).last_read_number == 25

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
@@ -28,7 +27,7 @@ from kinwell.communities.models import (
     Membership,
 )
 from kinwell.communities.sizes import OPEN_STATUSES, is_full
-from kinwell.lib.changes import generation
+from kinwell.lib.changes import remembered_until_changed
 
 
 def membership_of(user: Any, community: Community) -> Membership | None:
@@ -109,18 +108,21 @@ def member_counts(communities: Iterable[Community]) -> dict[int, int]:
     directory's work. The key holds the generation of changes, so a join or
     a departure is counted at once; the timeout only lets unused counts go."""
     ids = sorted(community.pk for community in communities)
-    key = f"member-counts:{generation.current()}:" + ",".join(map(str, ids))
-    counts: dict[int, int] | None = cache.get(key)
-    if counts is None:
-        rows = (
-            Membership.objects.filter(community_id__in=ids)
-            .values_list("community_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        counts = {i: 0 for i in ids} | dict(rows.values_list("community_id", "n"))
-        cache.set(key, counts, MEMBER_COUNT_SECONDS)
-    return counts
+    return remembered_until_changed(
+        "member-counts:" + ",".join(map(str, ids)),
+        lambda: _count_members(ids),
+        seconds=MEMBER_COUNT_SECONDS,
+    )
+
+
+def _count_members(ids: list[int]) -> dict[int, int]:
+    rows = (
+        Membership.objects.filter(community_id__in=ids)
+        .values_list("community_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {i: 0 for i in ids} | dict(rows.values_list("community_id", "n"))
 
 
 def get_fork_proposal_for_user(user: Any, slug: str, proposal_id: int) -> ForkProposal:

@@ -99,12 +99,9 @@ def reader_state(user: Any, thread: Thread) -> ReaderState:
     return ReaderState()
 
 
-def first_unread_page(
-    user: Any, thread: Thread, state: ReaderState | None = None
-) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 1
-    last_read = (state or reader_state(user, thread)).last_read or 0
+def first_unread_page(thread: Thread, state: ReaderState) -> int:
+    """Where the reader left off (the first page for a visitor)."""
+    last_read = state.last_read or 0
     return page_of(min(last_read + 1, thread.post_count))
 
 

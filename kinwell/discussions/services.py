@@ -8,7 +8,7 @@ thread, so two replies at once never share a number."""
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -36,6 +36,9 @@ from kinwell.discussions.models import (
 )
 from kinwell.lib import audit, images, ratelimit
 from kinwell.lib.markdown import render_markdown
+
+if TYPE_CHECKING:
+    from kinwell.discussions.pages import ThreadPage
 
 MAX_IMAGES = 4
 MAX_IMAGE_BYTES = 8 * images.MEGABYTE
@@ -420,6 +423,18 @@ def toggle_reaction(actor: User, *, post: Post, kind: str) -> bool:
             post=post, community_id=post.community_id, user=actor, kind=kind
         )
     return True
+
+
+def mark_page_read(actor: User, page: "ThreadPage") -> None:
+    """The reader has seen `page` of a thread: how far they have read moves
+    on, if the page takes them further."""
+    if page.last_number_shown > page.last_read:
+        mark_read(
+            actor,
+            thread=page.thread,
+            up_to=page.last_number_shown,
+            first_reading=not page.read_before,
+        )
 
 
 def mark_read(

@@ -119,13 +119,7 @@ def thread(request: HttpRequest, slug: str, thread_id: int) -> HttpResponse:
     number = _page_number(request, found, state)
     page = pages.thread_page(request.user, found, number, state)
     if request.user.is_authenticated:
-        if page.last_number_shown > page.last_read:
-            services.mark_read(
-                request.user,
-                thread=found,
-                up_to=page.last_number_shown,
-                first_reading=not page.read_before,
-            )
+        services.mark_page_read(request.user, page)
         for listener in hooks.thread_read:
             listener(request.user, found)
     return render(request, "discussions/thread.html", _thread_context(request, page))
@@ -137,7 +131,7 @@ def _page_number(request: HttpRequest, found: Thread, state: pages.ReaderState) 
         return int(wanted)
     if wanted == "last":
         return pages.page_count(found)
-    return pages.first_unread_page(request.user, found, state)
+    return pages.first_unread_page(found, state)
 
 
 def _thread_context(request: HttpRequest, page: pages.ThreadPage) -> dict[str, Any]:

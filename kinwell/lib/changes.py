@@ -158,14 +158,17 @@ generation = _generation()
 _MISSING = object()
 
 
-def remembered_until_changed[T](key: str, make: Callable[[], T]) -> T:
+def remembered_until_changed[T](
+    key: str, make: Callable[[], T], *, seconds: int | None = None
+) -> T:
     """What `make` returns, kept in the default cache under the generation,
-    so it is asked for again after any change. For what a signed-in member's
-    every page asks again (their standing in a community, their personas);
-    `make` must read nothing from PRIVATE_TABLES, whose writes do not move
-    the generation. KINWELL_MEMBER_STATE_SECONDS bounds how long an unused
-    value stays; 0 turns remembering off."""
-    timeout = settings.KINWELL_MEMBER_STATE_SECONDS
+    so it is asked for again after any change: for what many pages ask again
+    (a member's standing in a community, their personas, the directory's
+    member counts). `make` must read nothing from PRIVATE_TABLES, whose
+    writes do not move the generation. `seconds` (by default
+    KINWELL_MEMBER_STATE_SECONDS) bounds how long an unused value stays; 0
+    turns remembering off."""
+    timeout = settings.KINWELL_MEMBER_STATE_SECONDS if seconds is None else seconds
     if not timeout:
         return make()
     store = caches["default"]

@@ -147,7 +147,7 @@ def get_thread(
     thread = access.get_thread_for_user(user, slug, thread_id)
     shown = pages.thread_page(user, thread, page)
     if user.is_authenticated:
-        services.mark_read(user, thread=thread, up_to=shown.last_number_shown)
+        services.mark_page_read(user, shown)
     return {
         "thread": thread,
         "page": shown.number,
